@@ -1,0 +1,259 @@
+//! Runs one CLI command against the database.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use lanyard_domain::{Config, Lanyard};
+use lanyard_scim::time::format_micros;
+use lanyard_store::{SeatCounters, SeatStatus, Store, Tenant};
+use serde_json::{Value, json};
+
+use crate::cli::{Args, Command, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
+
+async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        bail!("PostgreSQL is not supported yet; use a SQLite file path or sqlite://PATH");
+    }
+    let store = lanyard_store_sqlite::SqliteStore::open(url).await.with_context(|| format!("cannot open database {url}"))?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(Arc::new(store))
+}
+
+fn parse_limit(s: &str) -> anyhow::Result<Option<i64>> {
+    if s.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    let n: i64 = s.parse().with_context(|| format!("seat limit {s:?}: expected a number or `unlimited`"))?;
+    if n < 0 {
+        bail!("seat limit cannot be negative");
+    }
+    Ok(Some(n))
+}
+
+fn print(json_mode: bool, value: &Value, human: impl FnOnce() -> String) {
+    if json_mode {
+        println!("{value}");
+    } else {
+        println!("{}", human());
+    }
+}
+
+fn micros_json(m: Option<i64>) -> Value {
+    m.map(|m| json!(format_micros(m))).unwrap_or(Value::Null)
+}
+
+fn tenant_json(t: &Tenant, public_url: Option<&str>) -> Value {
+    let mut v = json!({
+        "id": t.id,
+        "slug": t.slug,
+        "name": t.name,
+        "seats": { "limit": t.seat_limit, "assigned": t.seats_assigned, "pending": t.seats_pending },
+        "created": format_micros(t.created_at),
+    });
+    if let (Some(url), Some(o)) = (public_url, v.as_object_mut()) {
+        o.insert("scim_base_url".into(), json!(Config::new(url).scim_base_url(&t.slug)));
+    }
+    v
+}
+
+fn seats_json(c: &SeatCounters) -> Value {
+    json!({ "limit": c.limit, "assigned": c.assigned, "pending": c.pending })
+}
+
+fn limit_text(limit: Option<i64>) -> String {
+    limit.map_or("unlimited".to_string(), |n| n.to_string())
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let json_mode = args.json;
+    let command = args.command.unwrap_or(Command::Serve(ServeArgs {
+        listen: std::env::var("LANYARD_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+        public_url: std::env::var("LANYARD_PUBLIC_URL").ok(),
+    }));
+    let store = open_store(&args.database).await?;
+    match command {
+        Command::Serve(serve) => {
+            init_tracing();
+            let listener =
+                tokio::net::TcpListener::bind(&serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
+            let public_url = serve
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(serve.listen.clone())));
+            let app = Lanyard::new(store, Config::new(&public_url));
+            crate::serve::serve(app, &serve, listener).await
+        }
+        Command::Migrate => {
+            print(json_mode, &json!({"migrated": true}), || "database is up to date".into());
+            Ok(())
+        }
+        Command::Tenant(cmd) => tenant(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
+        Command::Token(cmd) => token(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
+        Command::Seats(cmd) => seats(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
+        Command::Audit { slug, since, limit } => {
+            let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
+            let since = since.map(|s| parse_since(&s)).transpose()?;
+            let events = app.audit_events(&slug, since, limit).await?;
+            let list: Vec<Value> = events
+                .iter()
+                .map(|e| json!({"id": e.id, "at": format_micros(e.event.at), "actor": e.event.actor, "action": e.event.action, "resource_type": e.event.resource_type, "resource_id": e.event.resource_id, "detail": e.event.detail}))
+                .collect();
+            print(json_mode, &Value::Array(list.clone()), || {
+                list.iter()
+                    .map(|e| {
+                        format!(
+                            "{}  {:<22} {:<28} {} {}",
+                            e["at"].as_str().unwrap_or(""),
+                            e["action"].as_str().unwrap_or(""),
+                            e["actor"].as_str().unwrap_or(""),
+                            e["resource_id"].as_str().unwrap_or("-"),
+                            e["detail"]
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(())
+        }
+    }
+}
+
+fn parse_since(s: &str) -> anyhow::Result<i64> {
+    if let Some(m) = lanyard_scim::time::parse_datetime_micros(s) {
+        return Ok(m);
+    }
+    let ago = humantime::parse_duration(s).with_context(|| format!("--since {s:?}: expected RFC 3339 or a duration such as 2h"))?;
+    Ok(lanyard_domain::now() - ago.as_micros() as i64)
+}
+
+async fn tenant(app: Lanyard, cmd: TenantCommand, json_mode: bool) -> anyhow::Result<()> {
+    match cmd {
+        TenantCommand::Create { slug, name, seats, public_url } => {
+            let limit = seats.as_deref().map(parse_limit).transpose()?.flatten();
+            let t = app.create_tenant(&slug, name.as_deref(), limit).await?;
+            let v = tenant_json(&t, Some(&public_url));
+            print(json_mode, &v, || {
+                format!(
+                    "created tenant {} ({})\nSCIM Base URL: {}\nseats: {}\nnext: lanyard token create {}",
+                    t.slug,
+                    t.name,
+                    v["scim_base_url"].as_str().unwrap_or(""),
+                    limit_text(t.seat_limit),
+                    t.slug
+                )
+            });
+        }
+        TenantCommand::List => {
+            let all = app.list_tenants().await?;
+            let v = Value::Array(all.iter().map(|t| tenant_json(t, None)).collect());
+            print(json_mode, &v, || {
+                all.iter()
+                    .map(|t| {
+                        format!(
+                            "{:<24} {:<32} seats {}/{} pending {}",
+                            t.slug,
+                            t.name,
+                            t.seats_assigned,
+                            limit_text(t.seat_limit),
+                            t.seats_pending
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        TenantCommand::Show { slug, public_url } => {
+            let t = app.tenant_by_slug(&slug).await?;
+            let v = tenant_json(&t, Some(&public_url));
+            print(json_mode, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        TenantCommand::Delete { slug } => {
+            app.delete_tenant(&slug).await?;
+            print(json_mode, &json!({"deleted": slug}), || format!("deleted tenant {slug}"));
+        }
+    }
+    Ok(())
+}
+
+async fn token(app: Lanyard, cmd: TokenCommand, json_mode: bool) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create { slug, label, expires_in } => {
+            let expires = expires_in
+                .map(|s| humantime::parse_duration(&s).with_context(|| format!("--expires-in {s:?}: expected a duration such as 90d")))
+                .transpose()?
+                .map(|d| d.as_micros() as i64);
+            let t = app.create_token(&slug, label.as_deref(), expires).await?;
+            let v = json!({"id": t.id, "token": t.token, "label": t.label, "expires": micros_json(t.expires_at)});
+            print(json_mode, &v, || format!("token id: {}\nBearer token (shown once, store it now):\n{}", t.id, t.token));
+        }
+        TokenCommand::List { slug } => {
+            let all = app.list_tokens(&slug).await?;
+            let list: Vec<Value> = all
+                .iter()
+                .map(|t| json!({"id": t.id, "label": t.label, "created": format_micros(t.created_at), "last_used": micros_json(t.last_used_at), "expires": micros_json(t.expires_at), "revoked": micros_json(t.revoked_at)}))
+                .collect();
+            print(json_mode, &Value::Array(list.clone()), || {
+                list.iter()
+                    .map(|t| {
+                        format!(
+                            "{}  label={} created={} last_used={} expires={} revoked={}",
+                            t["id"], t["label"], t["created"], t["last_used"], t["expires"], t["revoked"]
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        TokenCommand::Revoke { slug, token_id } => {
+            app.revoke_token(&slug, &token_id).await?;
+            print(json_mode, &json!({"revoked": token_id}), || format!("revoked token {token_id}"));
+        }
+    }
+    Ok(())
+}
+
+async fn seats(app: Lanyard, cmd: SeatsCommand, json_mode: bool) -> anyhow::Result<()> {
+    match cmd {
+        SeatsCommand::Set { slug, limit } => {
+            let c = app.set_seat_limit(&slug, parse_limit(&limit)?, "cli").await?;
+            print(json_mode, &seats_json(&c), || {
+                format!("seats: {} assigned of {}, {} pending", c.assigned, limit_text(c.limit), c.pending)
+            });
+        }
+        SeatsCommand::Show { slug } => {
+            let c = app.seat_counters(&slug).await?;
+            print(json_mode, &seats_json(&c), || {
+                format!("limit: {}\nassigned: {}\npending: {}", limit_text(c.limit), c.assigned, c.pending)
+            });
+        }
+        SeatsCommand::List { slug, status } => {
+            let status = status.as_deref().and_then(SeatStatus::parse);
+            let users = app.seat_holders(&slug, status).await?;
+            let list: Vec<Value> = users
+                .iter()
+                .map(|u| json!({"id": u.id, "userName": u.user_name, "status": u.seat.status.as_str(), "assignedAt": micros_json(u.seat.assigned_at), "pendingSince": micros_json(u.seat.pending_since)}))
+                .collect();
+            print(json_mode, &Value::Array(list.clone()), || {
+                list.iter()
+                    .map(|u| {
+                        format!(
+                            "{:<9} {:<40} {}",
+                            u["status"].as_str().unwrap_or(""),
+                            u["userName"].as_str().unwrap_or(""),
+                            u["assignedAt"].as_str().or(u["pendingSince"].as_str()).unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only on a terminal: log files and collectors get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).try_init();
+}

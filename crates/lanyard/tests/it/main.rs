@@ -1,0 +1,22 @@
+//! Integration tests: each starts a real Lanyard server on a free port with
+//! its own database and talks HTTP to it. One binary, so linking happens once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod cli;
+mod discovery;
+mod errors;
+mod filters;
+mod groups;
+mod isolation;
+mod lifecycle;
+mod lifecycle_entra;
+mod lifecycle_generic;
+mod lifecycle_jumpcloud;
+mod lifecycle_okta;
+mod lifecycle_onelogin;
+mod patch;
+mod quirks;
+mod seat_invariant;
+mod seats;
+mod users;

@@ -1,0 +1,177 @@
+//! Lanyard's embedded store: [`lanyard_store::Store`] on one SQLite file.
+//!
+//! The file is in WAL mode. Writes go through a single writer connection,
+//! each in a `BEGIN IMMEDIATE` transaction, so writers queue in this process
+//! instead of failing with SQLITE_BUSY; reads use a small pool of read-only
+//! connections that never wait for the writer.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod audit;
+mod batch;
+mod bind;
+mod connect;
+mod dialect;
+mod error;
+mod groups;
+mod list;
+mod rows;
+mod tenants;
+mod tx;
+mod users;
+
+pub use dialect::SqliteDialect;
+
+use async_trait::async_trait;
+use lanyard_store::{
+    AuditEvent, AuditQuery, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store, StoreError,
+    StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sqlx::SqlitePool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Sqlite};
+
+use crate::error::db;
+use crate::list::Listing;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+const USERS: Listing<UserRow> = Listing { table: "users", alias: "u", columns: rows::USER_COLUMNS, map: &USER_SQL_MAP, decode: rows::user };
+const GROUPS: Listing<GroupRow> =
+    Listing { table: "groups", alias: "g", columns: rows::GROUP_COLUMNS, map: &GROUP_SQL_MAP, decode: rows::group };
+
+pub struct SqliteStore {
+    writer: Writer,
+    reader: SqlitePool,
+    _scratch: Option<connect::ScratchFile>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url`: a file path,
+    /// `sqlite://path` or `sqlite:path`; `sqlite::memory:` gives a scratch
+    /// database in a temporary file, deleted when the store is dropped.
+    /// Call [`Store::migrate`] before use.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        let pools = connect::open(url).await?;
+        let writer = Writer { pool: pools.writer, stale: Arc::new(AtomicBool::new(false)) };
+        Ok(SqliteStore { writer, reader: pools.reader, _scratch: pools.scratch })
+    }
+
+    async fn read(&self) -> StoreResult<PoolConnection<Sqlite>> {
+        self.reader.acquire().await.map_err(db)
+    }
+
+    /// The writer, for the few writes outside a tenant transaction.
+    async fn write(&self) -> StoreResult<PoolConnection<Sqlite>> {
+        self.writer.acquire().await
+    }
+}
+
+/// The one writer connection, and whether the last transaction on it was
+/// dropped without commit (it is rolled back before the next use).
+struct Writer {
+    pool: SqlitePool,
+    stale: Arc<AtomicBool>,
+}
+
+impl Writer {
+    async fn acquire(&self) -> StoreResult<PoolConnection<Sqlite>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        if self.stale.swap(false, Ordering::SeqCst) {
+            // "no transaction is active" when the failure came before BEGIN ran.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        }
+        Ok(conn)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.writer.pool).await.map_err(|e| StoreError::Database(format!("migration failed: {e}")))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read().await?.ping().await.map_err(db)
+    }
+
+    async fn create_tenant(&self, tenant: &NewTenant) -> StoreResult<Tenant> {
+        tenants::create(&mut *self.write().await?, tenant).await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
+        tenants::by_slug(&mut *self.read().await?, slug).await
+    }
+
+    async fn tenant(&self, scope: TenantScope) -> StoreResult<Tenant> {
+        tenants::by_id(&mut *self.read().await?, scope.tenant_id()).await
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        tenants::list(&mut *self.read().await?).await
+    }
+
+    async fn delete_tenant(&self, scope: TenantScope) -> StoreResult<()> {
+        tenants::delete(&mut *self.write().await?, scope.tenant_id()).await
+    }
+
+    async fn count_tenants(&self) -> StoreResult<i64> {
+        tenants::count(&mut *self.read().await?).await
+    }
+
+    async fn create_token(&self, scope: TenantScope, token: &NewToken) -> StoreResult<TokenRecord> {
+        tenants::create_token(&mut *self.write().await?, scope.tenant_id(), token).await
+    }
+
+    async fn list_tokens(&self, scope: TenantScope) -> StoreResult<Vec<TokenRecord>> {
+        tenants::list_tokens(&mut *self.read().await?, scope.tenant_id()).await
+    }
+
+    async fn revoke_token(&self, scope: TenantScope, token_id: &str, at: Micros) -> StoreResult<bool> {
+        tenants::revoke_token(&mut *self.write().await?, scope.tenant_id(), token_id, at).await
+    }
+
+    async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>> {
+        tenants::token_by_hash(&mut *self.read().await?, hash).await
+    }
+
+    async fn touch_token(&self, token_id: &str, at: Micros) -> StoreResult<()> {
+        tenants::touch_token(&mut *self.write().await?, token_id, at).await
+    }
+
+    async fn user(&self, scope: TenantScope, id: &str) -> StoreResult<Option<UserRow>> {
+        users::get(&mut *self.read().await?, scope.tenant_id(), id).await
+    }
+
+    async fn list_users(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserRow>> {
+        list::list(&mut *self.read().await?, scope.tenant_id(), &USERS, query).await
+    }
+
+    async fn groups_of_users(&self, scope: TenantScope, user_ids: &[String]) -> StoreResult<Vec<UserGroupRef>> {
+        users::groups_of(&mut *self.read().await?, scope.tenant_id(), user_ids).await
+    }
+
+    async fn group(&self, scope: TenantScope, id: &str) -> StoreResult<Option<GroupRow>> {
+        groups::get(&mut *self.read().await?, scope.tenant_id(), id).await
+    }
+
+    async fn list_groups(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<GroupRow>> {
+        list::list(&mut *self.read().await?, scope.tenant_id(), &GROUPS, query).await
+    }
+
+    async fn members_of_groups(&self, scope: TenantScope, group_ids: &[String]) -> StoreResult<Vec<MemberRow>> {
+        groups::members_of(&mut *self.read().await?, scope.tenant_id(), group_ids).await
+    }
+
+    async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        audit::list(&mut *self.read().await?, scope.tenant_id(), query).await
+    }
+
+    async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {
+        let conn = self.writer.acquire().await?;
+        Ok(Box::new(tx::SqliteTx::begin(conn, scope.tenant_id(), self.writer.stale.clone())))
+    }
+}

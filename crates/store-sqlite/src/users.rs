@@ -1,0 +1,116 @@
+//! The `users` table and its `user_emails` index rows.
+
+use lanyard_store::{MemberType, StoreResult, TenantId, UserGroupRef, UserRow};
+use sqlx::{Row, SqliteConnection};
+
+use crate::batch::{Arg, Batch};
+use crate::bind::{CHUNK, bind_ids, placeholders};
+use crate::error::db;
+use crate::rows::{self, USER_COLUMNS};
+
+pub(crate) async fn get(conn: &mut SqliteConnection, tenant: TenantId, id: &str) -> StoreResult<Option<UserRow>> {
+    let sql = select_one_sql();
+    // fetch_all, never fetch_one: a statement left unfinished pins the
+    // write-ahead log.
+    let found = sqlx::query(&sql).bind(tenant).bind(id).fetch_all(&mut *conn).await.map_err(db)?;
+    found.first().map(rows::user).transpose()
+}
+
+const USER_VALUES: &str = "user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, display_name_ci = ?7, \
+     active = ?8, doc = ?9, password_hash = ?10, version = ?11, created_at = ?12, modified_at = ?13, seat_status = ?14, \
+     seat_assigned_at = ?15, seat_pending_since = ?16";
+
+/// The parameters ?1..?16 of [`push_insert`] and [`push_update`].
+fn user_args(tenant: TenantId, user: &UserRow) -> Vec<Arg> {
+    vec![
+        tenant.into(),
+        user.id.as_str().into(),
+        user.user_name.as_str().into(),
+        user.user_name.to_lowercase().into(),
+        user.external_id.clone().into(),
+        user.display_name.clone().into(),
+        user.display_name.as_deref().map(str::to_lowercase).into(),
+        user.active.into(),
+        user.doc.to_string().into(),
+        user.password_hash.clone().into(),
+        user.version.into(),
+        user.created_at.into(),
+        user.modified_at.into(),
+        user.seat.status.as_str().into(),
+        user.seat.assigned_at.into(),
+        user.seat.pending_since.into(),
+    ]
+}
+
+/// Queues the user's row and email index rows.
+pub(crate) fn push_insert(batch: &mut Batch, tenant: TenantId, user: &UserRow) {
+    batch.push(
+        "INSERT INTO users (tenant_id, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
+         active, doc, password_hash, version, created_at, modified_at, seat_status, seat_assigned_at, \
+         seat_pending_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        user_args(tenant, user),
+    );
+    push_emails(batch, tenant, user);
+}
+
+/// Queues the replacement of every column of the user and its email rows.
+pub(crate) fn push_update(batch: &mut Batch, tenant: TenantId, user: &UserRow) {
+    batch.push(&format!("UPDATE users SET {USER_VALUES} WHERE tenant_id = ?1 AND id = ?2"), user_args(tenant, user));
+    batch.push("DELETE FROM user_emails WHERE tenant_id = ?1 AND user_id = ?2", vec![tenant.into(), user.id.as_str().into()]);
+    push_emails(batch, tenant, user);
+}
+
+fn push_emails(batch: &mut Batch, tenant: TenantId, user: &UserRow) {
+    for chunk in user.emails.chunks(CHUNK / 3) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(?1, ?2, ?{}, ?{}, ?{})", 3 + 3 * i, 4 + 3 * i, 5 + 3 * i)).collect();
+        let sql = format!("INSERT INTO user_emails (tenant_id, user_id, value_ci, type_ci, is_primary) VALUES {}", values.join(", "));
+        let mut args: Vec<Arg> = vec![tenant.into(), user.id.as_str().into()];
+        for email in chunk {
+            args.extend([email.value.to_lowercase().into(), email.kind.as_deref().map(str::to_lowercase).into(), email.primary.into()]);
+        }
+        batch.push(&sql, args);
+    }
+}
+
+pub(crate) fn select_one_sql() -> String {
+    format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2")
+}
+
+/// Deletes the user, its email rows and its group memberships (keeping
+/// those groups' member counts right); `false` when there is no such user.
+pub(crate) async fn delete(conn: &mut SqliteConnection, tenant: TenantId, id: &str) -> StoreResult<bool> {
+    crate::groups::leave_all_groups(conn, tenant, id, MemberType::User.as_str()).await?;
+    let done =
+        sqlx::query("DELETE FROM users WHERE tenant_id = ?1 AND id = ?2").bind(tenant).bind(id).execute(&mut *conn).await.map_err(db)?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Up to `?2` pending users of tenant `?1`, first come first served.
+pub(crate) fn oldest_pending_sql() -> String {
+    format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = ?1 AND u.seat_status = 'pending' \
+         ORDER BY u.seat_pending_since, u.pk LIMIT ?2"
+    )
+}
+
+/// Direct memberships of these users, in the order they were made.
+pub(crate) async fn groups_of(conn: &mut SqliteConnection, tenant: TenantId, user_ids: &[String]) -> StoreResult<Vec<UserGroupRef>> {
+    let mut out = Vec::new();
+    for chunk in user_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT gm.member_id, g.id, g.display_name FROM group_members gm \
+             JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
+             WHERE gm.tenant_id = ?1 AND gm.member_type = 'User' AND gm.member_id IN ({}) ORDER BY gm.seq",
+            placeholders(2, chunk.len())
+        );
+        let found = bind_ids(sqlx::query(&sql).bind(tenant), chunk).fetch_all(&mut *conn).await.map_err(db)?;
+        for row in &found {
+            out.push(UserGroupRef {
+                user_id: row.try_get(0).map_err(db)?,
+                group_id: row.try_get(1).map_err(db)?,
+                display: row.try_get(2).map_err(db)?,
+            });
+        }
+    }
+    Ok(out)
+}

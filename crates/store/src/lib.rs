@@ -1,0 +1,138 @@
+//! Lanyard's storage interface. Every call that touches a tenant's data takes
+//! a [`TenantScope`], so a query without a tenant cannot be written; the
+//! backends (SQLite now, PostgreSQL next) implement [`Store`] and [`StoreTx`].
+
+mod maps;
+mod records;
+
+pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
+pub use records::*;
+
+use async_trait::async_trait;
+use lanyard_scim::ScimError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken: `what` names it (`userName`, `displayName`, `slug`).
+    #[error("{what} is already taken")]
+    Conflict { what: &'static str },
+    #[error("not found")]
+    NotFound,
+    /// The filter or sort could not be turned into SQL.
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Proof that the caller acts for one tenant; only obtainable from a
+/// [`Tenant`] record that the store returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantScope {
+    tenant_id: TenantId,
+}
+
+impl TenantScope {
+    pub fn of(tenant: &Tenant) -> Self {
+        Self { tenant_id: tenant.id }
+    }
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+}
+
+/// Reads and the operator's tenant and token administration.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Apply pending migrations; safe to call on every start.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// `Ok` when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // ---- tenants ----
+    async fn create_tenant(&self, tenant: &NewTenant) -> StoreResult<Tenant>;
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
+    async fn tenant(&self, scope: TenantScope) -> StoreResult<Tenant>;
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// Deletes the tenant and everything it owns.
+    async fn delete_tenant(&self, scope: TenantScope) -> StoreResult<()>;
+    async fn count_tenants(&self) -> StoreResult<i64>;
+
+    // ---- SCIM tokens ----
+    async fn create_token(&self, scope: TenantScope, token: &NewToken) -> StoreResult<TokenRecord>;
+    async fn list_tokens(&self, scope: TenantScope) -> StoreResult<Vec<TokenRecord>>;
+    /// Sets `revoked_at`; `false` when the token does not exist in this tenant.
+    async fn revoke_token(&self, scope: TenantScope, token_id: &str, at: Micros) -> StoreResult<bool>;
+    /// The token with this SHA-256 hash and its tenant, revoked or not.
+    async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>>;
+    async fn touch_token(&self, token_id: &str, at: Micros) -> StoreResult<()>;
+
+    // ---- users ----
+    async fn user(&self, scope: TenantScope, id: &str) -> StoreResult<Option<UserRow>>;
+    async fn list_users(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserRow>>;
+    /// Direct group memberships of these users: `(user_id, group_id, group displayName)`.
+    async fn groups_of_users(&self, scope: TenantScope, user_ids: &[String]) -> StoreResult<Vec<UserGroupRef>>;
+
+    // ---- groups ----
+    async fn group(&self, scope: TenantScope, id: &str) -> StoreResult<Option<GroupRow>>;
+    async fn list_groups(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<GroupRow>>;
+    /// Members of these groups with their display names, in insertion order.
+    async fn members_of_groups(&self, scope: TenantScope, group_ids: &[String]) -> StoreResult<Vec<MemberRow>>;
+
+    // ---- audit ----
+    async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+
+    /// A write transaction for one tenant. Writes of one tenant are
+    /// serialised: the transaction holds the tenant's row lock (PostgreSQL)
+    /// or the database write lock (SQLite) from `begin` to `commit`.
+    async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>>;
+}
+
+/// The writes of one tenant, atomic: nothing is visible before `commit`,
+/// and dropping the transaction rolls it back. A backend may defer writes
+/// whose answer is not needed and send them with the next statement, so a
+/// write's error (a uniqueness conflict) may surface at a later call or at
+/// `commit`; either way the transaction is then void.
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn seat_counters(&mut self) -> StoreResult<SeatCounters>;
+    /// Takes a seat when `assigned < limit` (or no limit): `assigned += 1`.
+    async fn try_take_seat(&mut self) -> StoreResult<bool>;
+    /// Adds to the tenant's `assigned` and `pending` counters.
+    async fn adjust_seat_counters(&mut self, assigned: i64, pending: i64) -> StoreResult<()>;
+    async fn set_seat_limit(&mut self, limit: Option<i64>) -> StoreResult<()>;
+    /// Up to `n` pending users, oldest `pending_since` first (ties by id).
+    async fn oldest_pending(&mut self, n: i64) -> StoreResult<Vec<UserRow>>;
+
+    async fn user(&mut self, id: &str) -> StoreResult<Option<UserRow>>;
+    /// The user and its direct groups, read together.
+    async fn user_with_groups(&mut self, id: &str) -> StoreResult<Option<(UserRow, Vec<UserGroupRef>)>>;
+    async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()>;
+    /// Replaces every column of the stored user with this id; callers
+    /// update a user they read in this transaction.
+    async fn update_user(&mut self, user: &UserRow) -> StoreResult<()>;
+    /// Deletes the user and their group memberships; `false` when absent.
+    async fn delete_user(&mut self, id: &str) -> StoreResult<bool>;
+
+    async fn group(&mut self, id: &str) -> StoreResult<Option<GroupRow>>;
+    async fn insert_group(&mut self, group: &GroupRow) -> StoreResult<()>;
+    /// Updates displayName, externalId, doc, version and modified time.
+    async fn update_group(&mut self, group: &GroupRow) -> StoreResult<()>;
+    async fn delete_group(&mut self, id: &str) -> StoreResult<bool>;
+    /// Adds members that are not members yet; returns how many were added.
+    async fn add_members(&mut self, group_id: &str, members: &[MemberRef]) -> StoreResult<u64>;
+    async fn remove_members(&mut self, group_id: &str, member_ids: &[String]) -> StoreResult<u64>;
+    async fn clear_members(&mut self, group_id: &str) -> StoreResult<u64>;
+    /// Which of these ids are users or groups of this tenant.
+    async fn resolve_member_ids(&mut self, ids: &[String]) -> StoreResult<Vec<MemberRef>>;
+    /// Members of one group matching nothing but an id list is the common
+    /// case; this returns all of a group's member refs for the rare filter
+    /// forms that need them.
+    async fn member_refs(&mut self, group_id: &str) -> StoreResult<Vec<MemberRef>>;
+
+    async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}

@@ -1,0 +1,93 @@
+//! SCIM extractors: their rejections are already SCIM error bodies, so
+//! handlers never see an unauthenticated caller or malformed input.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::header::{AUTHORIZATION, IF_MATCH, IF_NONE_MATCH};
+use axum::http::request::Parts;
+use lanyard_domain::auth::bearer_secret;
+use lanyard_domain::{Caller, Lanyard};
+use lanyard_scim::ScimError;
+use lanyard_scim::list::ListParams;
+use serde_json::Value;
+
+use crate::log::RequestLog;
+use crate::response::ApiError;
+
+/// The authenticated caller of `/scim/v2/{tenant}/...`.
+pub struct Scim(pub Caller);
+
+impl FromRequestParts<Lanyard> for Scim {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Lanyard) -> Result<Self, ApiError> {
+        let params = RawPathParams::from_request_parts(parts, app).await.map_err(|_| ScimError::unauthorized())?;
+        let slug = params.iter().find(|(k, _)| *k == "tenant").map(|(_, v)| v.to_string()).unwrap_or_default();
+        let secret = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_secret);
+        let caller = app.authenticate(&slug, secret).await?;
+        if let Some(log) = parts.extensions.get::<RequestLog>() {
+            log.set_caller(&caller.tenant.slug, &caller.token_id);
+        }
+        Ok(Scim(caller))
+    }
+}
+
+/// A JSON request body within `maxPayloadSize` (413 beyond it); invalid
+/// JSON is 400 `invalidSyntax`. Both `application/scim+json` and
+/// `application/json` (with or without charset) are read alike.
+pub struct ScimBody(pub Value);
+
+impl FromRequest<Lanyard> for ScimBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request<Body>, app: &Lanyard) -> Result<Self, ApiError> {
+        let limit = app.config().limits.max_payload_size;
+        let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| ScimError::payload_too_large(limit))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ScimError::invalid_syntax("The request body is empty; a JSON object was expected").into());
+        }
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| ScimError::invalid_syntax(format!("The request body is not valid JSON: {e}")))?;
+        Ok(ScimBody(value))
+    }
+}
+
+/// The query string as name/value pairs: `+` and `%20` both decode to a
+/// space, and unknown flags such as `?aadOptscim062020` are kept but ignored.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        Ok(QueryPairs(form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+    }
+}
+
+impl QueryPairs {
+    pub fn list_params(&self) -> Result<ListParams, ScimError> {
+        ListParams::from_query(&self.0)
+    }
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn has_projection(&self) -> bool {
+        self.get("attributes").is_some() || self.get("excludedAttributes").is_some()
+    }
+}
+
+/// `If-Match` and `If-None-Match`.
+pub struct Preconditions {
+    pub if_match: Option<String>,
+    pub if_none_match: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Preconditions {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let header = |name| parts.headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok()).map(str::to_string);
+        Ok(Preconditions { if_match: header(IF_MATCH), if_none_match: header(IF_NONE_MATCH) })
+    }
+}
