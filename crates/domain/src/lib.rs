@@ -11,6 +11,7 @@ mod search;
 mod seat_admin;
 mod seats;
 pub mod tenants;
+mod transfer;
 mod users;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use lanyard_store::{Store, StoreError};
 pub use auth::Caller;
 pub use lanyard_store as store;
 pub use resources::{Written, etag_matches};
+pub use transfer::{Record, TransferCounts, TransferError};
 
 /// Settings the domain needs from the operator.
 #[derive(Debug, Clone)]

@@ -106,7 +106,13 @@ impl Lanyard {
         if self.store.count_tenants().await? > 0 {
             return Ok(None);
         }
-        let tenant = self.create_tenant("default", Some("Default"), None).await?;
+        let tenant = match self.create_tenant("default", Some("Default"), None).await {
+            Ok(tenant) => tenant,
+            // Another instance started on the same empty database at once
+            // and bootstrapped it: it prints the token, this one nothing.
+            Err(AdminError::TenantExists(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let token = self.create_token("default", Some("first start"), None).await?;
         Ok(Some((tenant, token)))
     }

@@ -5,9 +5,16 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "lanyard", version, about = "SCIM 2.0 provisioning, subscription seats and SSO for your SaaS's business customers")]
 pub struct Args {
-    /// Database: a file path or sqlite://PATH (embedded SQLite).
+    /// Database: a file path or sqlite://PATH (embedded SQLite), or
+    /// postgres://USER@HOST:PORT/DB (shared by several instances).
     #[arg(long, global = true, env = "LANYARD_DATABASE_URL", default_value = "lanyard.db")]
     pub database: String,
+    /// PostgreSQL connections per instance (default 16).
+    #[arg(long, global = true, env = "LANYARD_DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
+    /// PostgreSQL statement timeout, e.g. 30s (default 30s).
+    #[arg(long, global = true, env = "LANYARD_DB_STATEMENT_TIMEOUT")]
+    pub db_statement_timeout: Option<String>,
     /// Machine-readable output.
     #[arg(long, global = true)]
     pub json: bool,
@@ -39,6 +46,19 @@ pub enum Command {
     },
     /// Apply database migrations (serve does this too).
     Migrate,
+    /// Write every tenant, token hash, user, group, membership and audit
+    /// event as JSON lines (to move between SQLite and PostgreSQL).
+    Export {
+        /// File to write; standard output when absent.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Read an export into this database (its tenants must not exist yet).
+    Import {
+        /// File to read; standard input when absent.
+        #[arg(long, short)]
+        input: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use lanyard_database::DbOptions;
 use lanyard_domain::{Config, Lanyard};
 use lanyard_scim::time::format_micros;
 use lanyard_store::{SeatCounters, SeatStatus, Store, Tenant};
@@ -10,13 +11,34 @@ use serde_json::{Value, json};
 
 use crate::cli::{Args, Command, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
 
-async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("PostgreSQL is not supported yet; use a SQLite file path or sqlite://PATH");
+async fn open_store(args: &Args) -> anyhow::Result<Arc<dyn Store>> {
+    let statement_timeout = args
+        .db_statement_timeout
+        .as_deref()
+        .map(|s| humantime::parse_duration(s).with_context(|| format!("--db-statement-timeout {s:?}: expected a duration such as 30s")))
+        .transpose()?;
+    if args.db_pool_size == Some(0) {
+        bail!("--db-pool-size must be at least 1");
     }
-    let store = lanyard_store_sqlite::SqliteStore::open(url).await.with_context(|| format!("cannot open database {url}"))?;
+    let options = DbOptions { pool_size: args.db_pool_size, statement_timeout };
+    let url = &args.database;
+    let store = lanyard_database::open(url, &options).await.with_context(|| format!("cannot open database {}", redact(url)))?;
     store.migrate().await.context("cannot migrate the database")?;
-    Ok(Arc::new(store))
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 fn parse_limit(s: &str) -> anyhow::Result<Option<i64>> {
@@ -66,11 +88,11 @@ fn limit_text(limit: Option<i64>) -> String {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let json_mode = args.json;
+    let store = open_store(&args).await?;
     let command = args.command.unwrap_or(Command::Serve(ServeArgs {
         listen: std::env::var("LANYARD_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
         public_url: std::env::var("LANYARD_PUBLIC_URL").ok(),
     }));
-    let store = open_store(&args.database).await?;
     match command {
         Command::Serve(serve) => {
             init_tracing();
@@ -85,6 +107,31 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             print(json_mode, &json!({"migrated": true}), || "database is up to date".into());
+            Ok(())
+        }
+        Command::Export { output } => {
+            let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
+            let counts = match &output {
+                Some(path) => {
+                    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+                    app.export(&mut std::io::BufWriter::new(file)).await?
+                }
+                None => app.export(&mut std::io::BufWriter::new(std::io::stdout().lock())).await?,
+            };
+            // The export may be on standard output: report on standard error.
+            eprintln!("{}", transfer_summary("exported", &counts));
+            Ok(())
+        }
+        Command::Import { input } => {
+            let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
+            let counts = match &input {
+                Some(path) => {
+                    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+                    app.import(&mut std::io::BufReader::new(file)).await?
+                }
+                None => app.import(&mut std::io::stdin().lock()).await?,
+            };
+            print(json_mode, &json!(counts), || transfer_summary("imported", &counts));
             Ok(())
         }
         Command::Tenant(cmd) => tenant(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
@@ -116,6 +163,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn transfer_summary(verb: &str, c: &lanyard_domain::TransferCounts) -> String {
+    format!(
+        "{verb} {} tenants, {} tokens, {} users, {} groups, {} memberships, {} audit events",
+        c.tenants, c.tokens, c.users, c.groups, c.members, c.audit_events
+    )
 }
 
 fn parse_since(s: &str) -> anyhow::Result<i64> {
@@ -256,4 +310,14 @@ fn init_tracing() {
     // Colour only on a terminal: log files and collectors get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_urls_are_shown_without_their_password() {
+        assert_eq!(super::redact("postgres://app:s3cret@db:5432/lanyard"), "postgres://app:***@db:5432/lanyard");
+        assert_eq!(super::redact("postgres://app@db/lanyard"), "postgres://app@db/lanyard");
+        assert_eq!(super::redact("lanyard.db"), "lanyard.db");
+    }
 }

@@ -17,6 +17,7 @@ mod groups;
 mod list;
 mod rows;
 mod tenants;
+mod transfer;
 mod tx;
 mod users;
 
@@ -132,6 +133,18 @@ impl Store for SqliteStore {
 
     async fn revoke_token(&self, scope: TenantScope, token_id: &str, at: Micros) -> StoreResult<bool> {
         tenants::revoke_token(&mut *self.write().await?, scope.tenant_id(), token_id, at).await
+    }
+
+    async fn import_tenant(&self, tenant: &Tenant) -> StoreResult<Tenant> {
+        transfer::import_tenant(&mut *self.write().await?, tenant).await
+    }
+
+    async fn tokens_with_hashes(&self, scope: TenantScope) -> StoreResult<Vec<(TokenRecord, Vec<u8>)>> {
+        transfer::tokens_with_hashes(&mut *self.read().await?, scope.tenant_id()).await
+    }
+
+    async fn import_token(&self, scope: TenantScope, token: &TokenRecord, hash: &[u8]) -> StoreResult<()> {
+        transfer::import_token(&mut *self.write().await?, scope.tenant_id(), token, hash).await
     }
 
     async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>> {

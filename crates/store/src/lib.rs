@@ -81,6 +81,15 @@ pub trait Store: Send + Sync + 'static {
     /// Members of these groups with their display names, in insertion order.
     async fn members_of_groups(&self, scope: TenantScope, group_ids: &[String]) -> StoreResult<Vec<MemberRow>>;
 
+    // ---- moving a database (export / import) ----
+    /// A tenant with this record's slug, name, seat limit, seat counters
+    /// and creation time (the id is the new database's own).
+    async fn import_tenant(&self, tenant: &Tenant) -> StoreResult<Tenant>;
+    /// The tenant's tokens with their SHA-256 hashes.
+    async fn tokens_with_hashes(&self, scope: TenantScope) -> StoreResult<Vec<(TokenRecord, Vec<u8>)>>;
+    /// A token exactly as exported (id, hash, times, revocation).
+    async fn import_token(&self, scope: TenantScope, token: &TokenRecord, hash: &[u8]) -> StoreResult<()>;
+
     // ---- audit ----
     async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
 

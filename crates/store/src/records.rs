@@ -76,7 +76,7 @@ impl SeatStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatState {
     pub status: SeatStatus,
     pub assigned_at: Option<Micros>,
@@ -95,7 +95,7 @@ pub struct SeatCounters {
 }
 
 /// An email as indexed for `emails.value` / `emails.type` filters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailIndex {
     pub value: String,
     pub kind: Option<String>,
@@ -124,7 +124,7 @@ impl EmailIndex {
 /// object (core attributes at the root, extensions under their URN) without
 /// `id`, `meta`, `groups`, `password` or the seat extension; the other fields
 /// are the columns that filters, uniqueness and seats need.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRow {
     pub id: String,
     pub user_name: String,
@@ -141,7 +141,7 @@ pub struct UserRow {
 }
 
 /// A stored Group, without its members (they live in their own table).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRow {
     pub id: String,
     pub display_name: String,

@@ -1,21 +1,23 @@
-//! A real Lanyard server on `127.0.0.1:0` with its own database file, and a
-//! small SCIM client for tests.
+//! A real Lanyard server on `127.0.0.1:0` with its own fresh database (on
+//! the backend the run selects, see [`database`]), and a small SCIM client
+//! for tests.
 
-use std::sync::Arc;
+pub mod database;
 
+use lanyard_database::{DbOptions, open_migrated};
 use lanyard_domain::{Config, Lanyard};
-use lanyard_store::Store;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 
+pub use database::TestDatabase;
 pub use serde_json::json;
 
 pub struct TestServer {
     pub url: String,
     pub app: Lanyard,
-    pub db_path: std::path::PathBuf,
-    _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
+    /// Last, so the server stops before its database goes.
+    pub db: TestDatabase,
 }
 
 impl Drop for TestServer {
@@ -26,18 +28,16 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("lanyard.db");
-        let store = lanyard_store_sqlite::SqliteStore::open(db_path.to_str().expect("utf-8 path")).await.expect("open store");
-        store.migrate().await.expect("migrate");
+        let db = TestDatabase::new().await;
+        let store = open_migrated(&db.url, &DbOptions::default()).await.expect("open and migrate the test database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let app = Lanyard::new(Arc::new(store), Config::new(&url));
+        let app = Lanyard::new(store, Config::new(&url));
         let service = lanyard_web::app(app.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(service)).await;
         });
-        TestServer { url, app, db_path, _dir: dir, task }
+        TestServer { url, app, task, db }
     }
 
     /// A new tenant with a token: a client for its SCIM base URL.

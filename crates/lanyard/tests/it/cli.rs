@@ -2,19 +2,18 @@
 
 use std::process::Command;
 
-use lanyard_testkit::{Scim, json};
+use lanyard_testkit::{Scim, TestDatabase, json};
 use serde_json::Value;
 
 struct Cli {
-    _dir: tempfile::TempDir,
     db: String,
+    _database: TestDatabase,
 }
 
 impl Cli {
-    fn new() -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("cli.db").to_str().unwrap().to_string();
-        Cli { _dir: dir, db }
+    async fn new() -> Cli {
+        let database = TestDatabase::new().await;
+        Cli { db: database.url.clone(), _database: database }
     }
     fn run(&self, args: &[&str]) -> (bool, String, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_lanyard"))
@@ -35,9 +34,9 @@ impl Cli {
     }
 }
 
-#[test]
-fn tenants_tokens_and_seats_from_the_command_line() {
-    let cli = Cli::new();
+#[tokio::test]
+async fn tenants_tokens_and_seats_from_the_command_line() {
+    let cli = Cli::new().await;
     let t = cli.json(&["tenant", "create", "acme", "--name", "Acme Inc", "--seats", "5", "--public-url", "https://id.example.com"]);
     assert_eq!(t["slug"], "acme");
     assert_eq!(t["scim_base_url"], "https://id.example.com/scim/v2/acme");
@@ -79,7 +78,7 @@ fn tenants_tokens_and_seats_from_the_command_line() {
 
 #[tokio::test]
 async fn serve_bootstraps_the_default_tenant_and_prints_how_to_connect() {
-    let cli = Cli::new();
+    let cli = Cli::new().await;
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()

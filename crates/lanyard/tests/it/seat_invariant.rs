@@ -6,11 +6,12 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use lanyard_domain::Lanyard;
 use lanyard_store::{ListQuery, SeatStatus, TenantScope};
 use lanyard_testkit::{Scim, TestServer, json, patch_op};
 use rand::Rng;
 
-const LIMIT: i64 = 50;
+pub const LIMIT: i64 = 50;
 const CLIENTS: usize = 64;
 
 fn stress_duration() -> Duration {
@@ -56,8 +57,15 @@ async fn client_loop(scim: Scim, worker: usize, deadline: Instant) -> usize {
 async fn seats_are_never_over_allocated_and_the_queue_is_fifo() {
     let s = TestServer::start().await;
     let scim = s.tenant_with_seats("acme", Some(LIMIT)).await;
+    stress_seats(&[scim], &s.app, "acme").await;
+}
+
+/// Runs [`CLIENTS`] clients spread over `instances` (one tenant `slug` with
+/// limit [`LIMIT`], seen through each instance) for the stress duration,
+/// then checks the stored users, the counters and the audit log through `app`.
+pub async fn stress_seats(instances: &[Scim], app: &Lanyard, slug: &str) {
     let deadline = Instant::now() + stress_duration();
-    let tasks: Vec<_> = (0..CLIENTS).map(|w| tokio::spawn(client_loop(scim.clone(), w, deadline))).collect();
+    let tasks: Vec<_> = (0..CLIENTS).map(|w| tokio::spawn(client_loop(instances[w % instances.len()].clone(), w, deadline))).collect();
     let mut requests = 0;
     for t in tasks {
         requests += t.await.unwrap();
@@ -65,9 +73,9 @@ async fn seats_are_never_over_allocated_and_the_queue_is_fifo() {
     assert!(requests > 1000, "only {requests} requests ran");
 
     // Recount from the stored users.
-    let tenant = s.app.tenant_by_slug("acme").await.unwrap();
+    let tenant = app.tenant_by_slug(slug).await.unwrap();
     let scope = TenantScope::of(&tenant);
-    let users = s.app.store().list_users(scope, &ListQuery { limit: i64::MAX, ..ListQuery::default() }).await.unwrap().items;
+    let users = app.store().list_users(scope, &ListQuery { limit: i64::MAX, ..ListQuery::default() }).await.unwrap().items;
     let active = users.iter().filter(|u| u.active).count() as i64;
     let assigned = users.iter().filter(|u| u.seat.status == SeatStatus::Assigned).count() as i64;
     let pending = users.iter().filter(|u| u.seat.status == SeatStatus::Pending).count() as i64;
@@ -77,7 +85,7 @@ async fn seats_are_never_over_allocated_and_the_queue_is_fifo() {
     assert_eq!((tenant.seats_assigned, tenant.seats_pending), (assigned, pending), "counters equal the recount");
 
     // Replay the audit log: never more than LIMIT seats, queue served in order.
-    let events = s.app.audit_events("acme", None, i64::MAX).await.unwrap();
+    let events = app.audit_events(slug, None, i64::MAX).await.unwrap();
     let mut seated = std::collections::HashSet::new();
     let mut queue: VecDeque<String> = VecDeque::new();
     for e in events.iter().filter(|e| e.event.action.starts_with("seat.")) {

@@ -1,0 +1,55 @@
+//! The audit log: appended inside write transactions, read in id order.
+
+use lanyard_store::{AuditEvent, AuditQuery, NewAuditEvent, StoreResult, TenantId};
+use sqlx::PgConnection;
+
+use crate::error::db;
+use crate::rows::{self, AUDIT_COLUMNS};
+use crate::text::{audit_text, has_nul};
+
+pub(crate) async fn insert(conn: &mut PgConnection, tenant: TenantId, event: &NewAuditEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (tenant_id, at, actor, action, resource_type, resource_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7::json)",
+    )
+    .bind(tenant)
+    .bind(event.at)
+    .bind(audit_text(&event.actor))
+    .bind(audit_text(&event.action))
+    .bind(event.resource_type.as_deref().map(audit_text))
+    .bind(event.resource_id.as_deref().map(audit_text))
+    .bind(event.detail.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Events oldest first; a `limit` of 0 or less means no limit.
+pub(crate) async fn list(conn: &mut PgConnection, tenant: TenantId, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+    // Stored text holds no U+0000: such a prefix or id matches nothing.
+    if query.action_prefix.as_deref().is_some_and(has_nul) || query.resource_id.as_deref().is_some_and(has_nul) {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_events a WHERE a.tenant_id = $1 \
+         AND ($2::bigint IS NULL OR a.at >= $2) \
+         AND ($3::text IS NULL OR left(a.action, length($3)) = $3) \
+         AND ($4::text IS NULL OR a.resource_id = $4) \
+         AND ($5::bigint IS NULL OR a.id > $5) \
+         ORDER BY a.id LIMIT $6"
+    );
+    // LIMIT NULL is no limit.
+    let limit = (query.limit > 0).then_some(query.limit);
+    let found = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(query.since)
+        .bind(&query.action_prefix)
+        .bind(&query.resource_id)
+        .bind(query.after_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    found.iter().map(rows::audit).collect()
+}

@@ -1,0 +1,195 @@
+//! Lanyard's shared store: [`lanyard_store::Store`] on PostgreSQL, for one
+//! or several Lanyard instances sharing a database.
+//!
+//! Reads take a pooled connection each. A tenant's write transaction
+//! ([`Store::begin`]) opens a transaction and locks the tenant's row
+//! (`SELECT … FOR NO KEY UPDATE`), so the writes of one tenant — and its
+//! seat counters, which live on that row — are serialised across every
+//! instance, while other tenants write in parallel. Read committed is
+//! enough under that lock: everything a transaction reads of its tenant
+//! was committed before the lock was granted, or written by itself.
+//!
+//! The schema mirrors the SQLite store's (see `migrations/`), and the
+//! statements mirror its statements, so both backends behave alike.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod audit;
+mod bind;
+mod connect;
+mod dialect;
+mod error;
+mod groups;
+mod list;
+mod rows;
+mod scratch;
+mod tenants;
+mod text;
+mod transfer;
+mod tx;
+mod users;
+
+pub use connect::PgOptions;
+pub use dialect::PgDialect;
+pub use scratch::{create_scratch_database, drop_database};
+
+use async_trait::async_trait;
+use lanyard_store::{
+    AuditEvent, AuditQuery, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store, StoreError,
+    StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
+};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgPool, Postgres};
+
+use crate::error::db;
+use crate::list::Listing;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+const USERS: Listing<UserRow> = Listing { table: "users", alias: "u", columns: rows::USER_COLUMNS, map: &USER_SQL_MAP, decode: rows::user };
+const GROUPS: Listing<GroupRow> =
+    Listing { table: "groups", alias: "g", columns: rows::GROUP_COLUMNS, map: &GROUP_SQL_MAP, decode: rows::group };
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database?…`),
+    /// opening one connection at once so a wrong URL fails here. Call
+    /// [`Store::migrate`] before use.
+    pub async fn connect(url: &str, options: PgOptions) -> StoreResult<PgStore> {
+        Ok(PgStore { pool: connect::open(url, &options).await? })
+    }
+
+    /// The connection pool, for tools and tests that inspect the database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes every connection; waits for the ones in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn conn(&self) -> StoreResult<PoolConnection<Postgres>> {
+        self.pool.acquire().await.map_err(db)
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    /// Applies pending migrations under PostgreSQL's advisory lock, so
+    /// instances starting together apply each migration once (the others
+    /// wait for the lock, then find nothing to do). Neither the wait nor a
+    /// migration is cut short by the statement timeout.
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let run = async {
+            sqlx::query("SET statement_timeout = 0").execute(&mut *conn).await.map_err(db)?;
+            MIGRATOR.run_direct(&mut *conn).await.map_err(|e| StoreError::Database(format!("migration failed: {e}")))?;
+            sqlx::query("RESET statement_timeout").execute(&mut *conn).await.map_err(db)
+        };
+        match run.await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // A failed run leaves the advisory lock held and the session
+                // without its timeout: end the session rather than pool it.
+                let _ = conn.detach().close().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.conn().await?.ping().await.map_err(db)
+    }
+
+    async fn create_tenant(&self, tenant: &NewTenant) -> StoreResult<Tenant> {
+        tenants::create(&mut *self.conn().await?, tenant).await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
+        tenants::by_slug(&mut *self.conn().await?, slug).await
+    }
+
+    async fn tenant(&self, scope: TenantScope) -> StoreResult<Tenant> {
+        tenants::by_id(&mut *self.conn().await?, scope.tenant_id()).await
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        tenants::list(&mut *self.conn().await?).await
+    }
+
+    async fn delete_tenant(&self, scope: TenantScope) -> StoreResult<()> {
+        tenants::delete(&mut *self.conn().await?, scope.tenant_id()).await
+    }
+
+    async fn count_tenants(&self) -> StoreResult<i64> {
+        tenants::count(&mut *self.conn().await?).await
+    }
+
+    async fn create_token(&self, scope: TenantScope, token: &NewToken) -> StoreResult<TokenRecord> {
+        tenants::create_token(&mut *self.conn().await?, scope.tenant_id(), token).await
+    }
+
+    async fn list_tokens(&self, scope: TenantScope) -> StoreResult<Vec<TokenRecord>> {
+        tenants::list_tokens(&mut *self.conn().await?, scope.tenant_id()).await
+    }
+
+    async fn revoke_token(&self, scope: TenantScope, token_id: &str, at: Micros) -> StoreResult<bool> {
+        tenants::revoke_token(&mut *self.conn().await?, scope.tenant_id(), token_id, at).await
+    }
+
+    async fn import_tenant(&self, tenant: &Tenant) -> StoreResult<Tenant> {
+        transfer::import_tenant(&mut *self.conn().await?, tenant).await
+    }
+
+    async fn tokens_with_hashes(&self, scope: TenantScope) -> StoreResult<Vec<(TokenRecord, Vec<u8>)>> {
+        transfer::tokens_with_hashes(&mut *self.conn().await?, scope.tenant_id()).await
+    }
+
+    async fn import_token(&self, scope: TenantScope, token: &TokenRecord, hash: &[u8]) -> StoreResult<()> {
+        transfer::import_token(&mut *self.conn().await?, scope.tenant_id(), token, hash).await
+    }
+
+    async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>> {
+        tenants::token_by_hash(&mut *self.conn().await?, hash).await
+    }
+
+    async fn touch_token(&self, token_id: &str, at: Micros) -> StoreResult<()> {
+        tenants::touch_token(&mut *self.conn().await?, token_id, at).await
+    }
+
+    async fn user(&self, scope: TenantScope, id: &str) -> StoreResult<Option<UserRow>> {
+        users::get(&mut *self.conn().await?, scope.tenant_id(), id).await
+    }
+
+    async fn list_users(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserRow>> {
+        list::list(&mut *self.conn().await?, scope.tenant_id(), &USERS, query).await
+    }
+
+    async fn groups_of_users(&self, scope: TenantScope, user_ids: &[String]) -> StoreResult<Vec<UserGroupRef>> {
+        users::groups_of(&mut *self.conn().await?, scope.tenant_id(), user_ids).await
+    }
+
+    async fn group(&self, scope: TenantScope, id: &str) -> StoreResult<Option<GroupRow>> {
+        groups::get(&mut *self.conn().await?, scope.tenant_id(), id).await
+    }
+
+    async fn list_groups(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<GroupRow>> {
+        list::list(&mut *self.conn().await?, scope.tenant_id(), &GROUPS, query).await
+    }
+
+    async fn members_of_groups(&self, scope: TenantScope, group_ids: &[String]) -> StoreResult<Vec<MemberRow>> {
+        groups::members_of(&mut *self.conn().await?, scope.tenant_id(), group_ids).await
+    }
+
+    async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        audit::list(&mut *self.conn().await?, scope.tenant_id(), query).await
+    }
+
+    async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {
+        Ok(Box::new(tx::PgTx::begin(&self.pool, scope.tenant_id()).await?))
+    }
+}
