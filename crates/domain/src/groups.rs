@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::render::{etag, group_json};
 use crate::resources::{Written, check_if_match};
-use crate::{Caller, Lanyard, audit, now, scim_error};
+use crate::{Caller, Lanyard, audit, now, retry_busy, scim_error};
 
 /// Takes `members` out of a canonical group document: their ids.
 fn take_member_ids(doc: &mut Value) -> Result<Option<Vec<String>>, ScimError> {
@@ -100,6 +100,10 @@ async fn apply_member_ops(tx: &mut dyn StoreTx, group_id: &str, ops: Vec<MemberO
 
 impl Lanyard {
     pub async fn create_group(&self, caller: &Caller, body: &Value, projection: &Projection) -> Result<Written, ScimError> {
+        retry_busy(|| self.create_group_once(caller, body, projection)).await
+    }
+
+    async fn create_group_once(&self, caller: &Caller, body: &Value, projection: &Projection) -> Result<Written, ScimError> {
         let mut doc = resource::normalize(body, &GROUP_TYPE)?;
         let member_ids = take_member_ids(&mut doc)?.unwrap_or_default();
         let actor = caller.actor();
@@ -145,6 +149,17 @@ impl Lanyard {
         if_match: Option<&str>,
         projection: &Projection,
     ) -> Result<Written, ScimError> {
+        retry_busy(|| self.replace_group_once(caller, id, body, if_match, projection)).await
+    }
+
+    async fn replace_group_once(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        projection: &Projection,
+    ) -> Result<Written, ScimError> {
         let mut doc = resource::normalize(body, &GROUP_TYPE)?;
         let member_ids = take_member_ids(&mut doc)?;
         // PUT replaces members only when it speaks of them (`[]` clears); a
@@ -167,6 +182,17 @@ impl Lanyard {
     /// Entra expects 204 for groups, Okta and JumpCloud accept it, and a
     /// group of 100 000 members is not re-read for every member change.
     pub async fn patch_group(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        projection: Option<&Projection>,
+    ) -> Result<Option<Written>, ScimError> {
+        retry_busy(|| self.patch_group_once(caller, id, body, if_match, projection)).await
+    }
+
+    async fn patch_group_once(
         &self,
         caller: &Caller,
         id: &str,
@@ -222,6 +248,10 @@ impl Lanyard {
     }
 
     pub async fn delete_group(&self, caller: &Caller, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
+        retry_busy(|| self.delete_group_once(caller, id, if_match)).await
+    }
+
+    async fn delete_group_once(&self, caller: &Caller, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
         let actor = caller.actor();
         let mut tx = self.store.begin(caller.scope).await.map_err(scim_error)?;
         let row = tx.group(id).await.map_err(scim_error)?.ok_or_else(group_not_found)?;

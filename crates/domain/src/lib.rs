@@ -77,6 +77,10 @@ pub fn scim_error(e: StoreError) -> ScimError {
         StoreError::Conflict { what } => ScimError::uniqueness(format!("{what} is already taken in this tenant")),
         StoreError::NotFound => ScimError::not_found("Resource not found"),
         StoreError::Scim(e) => e,
+        StoreError::Busy(msg) => {
+            tracing::warn!(error = %msg, "transaction aborted by a concurrent one");
+            ScimError::new(BUSY_STATUS, None, "The database is busy with a conflicting change; retry the request")
+        }
         StoreError::Database(msg) => {
             tracing::error!(error = %msg, "database error");
             ScimError::internal()
@@ -84,6 +88,76 @@ pub fn scim_error(e: StoreError) -> ScimError {
     }
 }
 
+/// What a write answers when the database kept aborting it for
+/// concurrent ones ([`StoreError::Busy`]): 503, which every identity
+/// provider retries.
+pub const BUSY_STATUS: u16 = 503;
+
+/// Attempts of a write that the database aborts as [`StoreError::Busy`].
+const WRITE_ATTEMPTS: u32 = 4;
+
+/// Runs `attempt` again (after a short, growing, jittered pause) while it
+/// fails as busy: such an attempt changed nothing.
+pub(crate) async fn retry_busy<T, F, Fut>(mut attempt: F) -> Result<T, ScimError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ScimError>>,
+{
+    let mut n = 1;
+    loop {
+        match attempt().await {
+            Err(e) if e.status == BUSY_STATUS && n < WRITE_ATTEMPTS => {
+                let pause = rand::random::<u64>() % (5 << n);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                n += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 pub fn now() -> i64 {
     lanyard_scim::time::now_micros()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy() -> ScimError {
+        scim_error(StoreError::Busy("could not serialize access".into()))
+    }
+
+    #[tokio::test]
+    async fn busy_writes_are_run_again_until_they_succeed() {
+        let mut attempts = 0;
+        let result = retry_busy(|| {
+            attempts += 1;
+            let n = attempts;
+            async move { if n < 3 { Err(busy()) } else { Ok(n) } }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_write_that_stays_busy_answers_503_and_other_errors_are_not_retried() {
+        let mut attempts = 0;
+        let result: Result<(), ScimError> = retry_busy(|| {
+            attempts += 1;
+            async { Err(busy()) }
+        })
+        .await;
+        assert_eq!(result.err().map(|e| e.status), Some(503));
+        assert_eq!(attempts, WRITE_ATTEMPTS);
+
+        let mut attempts = 0;
+        let result: Result<(), ScimError> = retry_busy(|| {
+            attempts += 1;
+            async { Err(ScimError::uniqueness("taken")) }
+        })
+        .await;
+        assert_eq!(result.err().map(|e| e.status), Some(409));
+        assert_eq!(attempts, 1);
+    }
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::render::{etag, user_json};
 use crate::resources::{Written, check_if_match, sort_attr};
 use crate::seats::Seats;
-use crate::{Caller, Lanyard, audit, now, scim_error};
+use crate::{Caller, Lanyard, audit, now, retry_busy, scim_error};
 
 /// The columns of a user, read from its canonical SCIM document.
 struct UserFields {
@@ -67,6 +67,10 @@ fn set_fields(row: &mut UserRow, f: UserFields) {
 
 impl Lanyard {
     pub async fn create_user(&self, caller: &Caller, body: &Value, projection: &Projection) -> Result<Written, ScimError> {
+        retry_busy(|| self.create_user_once(caller, body, projection)).await
+    }
+
+    async fn create_user_once(&self, caller: &Caller, body: &Value, projection: &Projection) -> Result<Written, ScimError> {
         let mut doc = resource::normalize(body, &USER_TYPE)?;
         let fields = prepare_doc(&mut doc, true)?;
         let actor = caller.actor();
@@ -121,6 +125,17 @@ impl Lanyard {
         if_match: Option<&str>,
         projection: &Projection,
     ) -> Result<Written, ScimError> {
+        retry_busy(|| self.replace_user_once(caller, id, body, if_match, projection)).await
+    }
+
+    async fn replace_user_once(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        projection: &Projection,
+    ) -> Result<Written, ScimError> {
         let mut doc = resource::normalize(body, &USER_TYPE)?;
         self.modify_user(caller, id, if_match, projection, move |old| {
             resource::immutable_violations(&old.doc, &doc, &USER_TYPE)?;
@@ -133,6 +148,17 @@ impl Lanyard {
     }
 
     pub async fn patch_user(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        projection: &Projection,
+    ) -> Result<Written, ScimError> {
+        retry_busy(|| self.patch_user_once(caller, id, body, if_match, projection)).await
+    }
+
+    async fn patch_user_once(
         &self,
         caller: &Caller,
         id: &str,
@@ -208,6 +234,10 @@ impl Lanyard {
     }
 
     pub async fn delete_user(&self, caller: &Caller, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
+        retry_busy(|| self.delete_user_once(caller, id, if_match)).await
+    }
+
+    async fn delete_user_once(&self, caller: &Caller, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
         let actor = caller.actor();
         let mut tx = self.store.begin(caller.scope).await.map_err(scim_error)?;
         let now = now();

@@ -11,6 +11,9 @@ use crate::text;
 const NUL_IN_TEXT: &str = "22021";
 const UNTRANSLATABLE: &str = "22P05";
 const TOO_LONG_FOR_INDEX: &str = "54000";
+/// A transaction aborted for a concurrent one; running it again is safe.
+const SERIALIZATION_FAILURE: &str = "40001";
+const DEADLOCK_DETECTED: &str = "40P01";
 
 /// Any statement's error. A unique violation names the key that is taken
 /// and a foreign-key violation means the row written against is gone (as
@@ -26,6 +29,7 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
         }
         match d.code().as_deref() {
             Some(NUL_IN_TEXT | UNTRANSLATABLE) => return StoreError::Scim(text::nul_error()),
+            Some(SERIALIZATION_FAILURE | DEADLOCK_DETECTED) => return StoreError::Busy(e.to_string()),
             Some(TOO_LONG_FOR_INDEX) => {
                 return StoreError::Scim(ScimError::invalid_value("A value is too long to be stored as a key (at most about 2,500 bytes)"));
             }

@@ -25,6 +25,7 @@ enum Failure {
     Conflict(&'static str),
     NotFound,
     Scim(ScimError),
+    Busy(String),
     Database(String),
 }
 
@@ -34,6 +35,7 @@ impl Failure {
             StoreError::Conflict { what } => Failure::Conflict(what),
             StoreError::NotFound => Failure::NotFound,
             StoreError::Scim(e) => Failure::Scim(e.clone()),
+            StoreError::Busy(message) => Failure::Busy(message.clone()),
             StoreError::Database(message) => Failure::Database(message.clone()),
         }
     }
@@ -43,6 +45,8 @@ impl Failure {
             Failure::Conflict(what) => StoreError::Conflict { what },
             Failure::NotFound => StoreError::NotFound,
             Failure::Scim(e) => StoreError::Scim(e.clone()),
+            // Still safe to run again: the transaction is rolled back.
+            Failure::Busy(message) => StoreError::Busy(message.clone()),
             Failure::Database(message) => StoreError::Database(format!("the transaction failed earlier: {message}")),
         }
     }

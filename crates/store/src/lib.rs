@@ -21,6 +21,11 @@ pub enum StoreError {
     /// The filter or sort could not be turned into SQL.
     #[error(transparent)]
     Scim(#[from] ScimError),
+    /// The database aborted the transaction for a conflict with a
+    /// concurrent one (serialization failure, deadlock); it changed
+    /// nothing and may be run again.
+    #[error("database busy: {0}")]
+    Busy(String),
     #[error("database error: {0}")]
     Database(String),
 }

@@ -22,7 +22,12 @@ impl From<ScimError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        scim_json(status, &self.0.to_json())
+        let mut res = scim_json(status, &self.0.to_json());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // A busy database: tell clients that honour it when to retry.
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        res
     }
 }
 
