@@ -45,6 +45,14 @@ impl TestDatabase {
         TestDatabase { url, kind: Kind::Postgres { admin, name } }
     }
 
+    /// Drops a PostgreSQL database at once, ending its sessions (to test
+    /// what happens when the database goes away).
+    pub async fn drop_now(&self) {
+        if let Kind::Postgres { admin, name } = &self.kind {
+            drop_database(admin, name).await.expect("drop the scratch database");
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.kind, Kind::Postgres { .. })
     }

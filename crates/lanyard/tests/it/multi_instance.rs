@@ -87,6 +87,21 @@ async fn instances_started_at_once_on_an_empty_database_all_migrate() {
     }
 }
 
+#[tokio::test]
+async fn readyz_reports_the_database_and_healthz_the_process() {
+    let db = TestDatabase::postgres().await;
+    let instance = Instance::start(&db.url).await;
+    let status = async |path: &str| reqwest::get(format!("{}{path}", instance.url)).await.unwrap().status().as_u16();
+    assert_eq!((status("/readyz").await, status("/healthz").await), (200, 200));
+    db.drop_now().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status("/readyz").await != 503 {
+        assert!(Instant::now() < deadline, "/readyz still ready without its database");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status("/healthz").await, 200, "the process itself is fine");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_finishes_the_requests_in_flight_then_exits() {
     let c = Cluster::start("acme", None).await;
