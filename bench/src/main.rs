@@ -1,9 +1,11 @@
 //! `lanyard-bench`: measures a real `lanyard serve` over loopback HTTP.
 //!
-//! It starts the server from the release binary with a fresh database,
+//! It starts the server from the release binary with a fresh database
+//! (SQLite, or a scratch PostgreSQL database that several instances share),
 //! creates a tenant and token through the CLI, then runs one scenario with
-//! N concurrent clients and prints requests per second, p50/p99 latency,
-//! errors, the server's peak RSS and the database size (also as JSON).
+//! N concurrent clients spread round-robin over the instances and prints
+//! requests per second, p50/p99 latency, errors, each server's peak RSS and
+//! the database size (also as JSON).
 
 mod report;
 mod scenarios;
@@ -25,6 +27,15 @@ pub enum Scenario {
     Members,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Database {
+    /// A fresh SQLite file in a temporary directory.
+    Sqlite,
+    /// A scratch database on `LANYARD_BENCH_POSTGRES_URL`
+    /// (default `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
+    Postgres,
+}
+
 #[derive(Parser, Debug)]
 pub struct Args {
     #[arg(value_enum)]
@@ -37,6 +48,11 @@ pub struct Args {
     /// Seconds to run filter/patch.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
+    #[arg(long, value_enum, default_value_t = Database::Sqlite)]
+    pub database: Database,
+    /// `lanyard serve` processes on the one database (more than 1 needs postgres).
+    #[arg(long, default_value_t = 1)]
+    pub instances: usize,
     /// Seat limit of the tenant (default unlimited).
     #[arg(long)]
     pub seats: Option<u64>,
@@ -51,16 +67,23 @@ pub struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let server = server::Server::start(&args).await?;
-    let result = scenarios::run(&args, &server).await?;
-    let report = report::Report::new(&args, &result, &server);
+    let cluster = server::Cluster::start(&args).await?;
+    let report = measure(&args, &cluster).await;
+    cluster.stop().await;
+    anyhow::ensure!(report?.errors() == 0, "the run had errors");
+    Ok(())
+}
+
+/// Runs the scenario and prints the report (before the servers stop: their
+/// peak RSS is read from /proc).
+async fn measure(args: &Args, cluster: &server::Cluster) -> anyhow::Result<report::Report> {
+    let result = scenarios::run(args, cluster).await?;
+    let report = report::Report::new(args, &result, cluster, cluster.db_bytes().await?);
     println!("{}", report.human());
     let json = report.json();
     println!("{json}");
     if let Some(path) = &args.out {
         std::fs::write(path, serde_json::to_vec_pretty(&json)?)?;
     }
-    server.stop().await;
-    anyhow::ensure!(report.errors() == 0, "the run had errors");
-    Ok(())
+    Ok(report)
 }

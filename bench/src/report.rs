@@ -4,10 +4,12 @@ use serde_json::{Value, json};
 
 use crate::Args;
 use crate::scenarios::Outcome;
-use crate::server::Server;
+use crate::server::Cluster;
 
 pub struct Report {
     scenario: String,
+    database: String,
+    instances: usize,
     concurrency: usize,
     users: usize,
     requests: usize,
@@ -19,7 +21,8 @@ pub struct Report {
     p99_ms: f64,
     max_ms: f64,
     users_created: usize,
-    peak_rss_mib: Option<f64>,
+    /// Per instance; `None` where /proc could not be read.
+    peak_rss_mib: Vec<Option<f64>>,
     db_mib: f64,
 }
 
@@ -32,12 +35,14 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 impl Report {
-    pub fn new(args: &Args, o: &Outcome, server: &Server) -> Report {
+    pub fn new(args: &Args, o: &Outcome, cluster: &Cluster, db_bytes: u64) -> Report {
         let mut lat = o.latencies.clone();
         lat.sort_unstable();
         let seconds = o.elapsed.as_secs_f64();
         Report {
             scenario: format!("{:?}", args.scenario).to_lowercase(),
+            database: format!("{:?}", args.database).to_lowercase(),
+            instances: cluster.instances.len(),
             concurrency: args.concurrency,
             users: args.users,
             requests: lat.len(),
@@ -49,8 +54,8 @@ impl Report {
             p99_ms: percentile(&lat, 0.99),
             max_ms: lat.last().copied().unwrap_or(0) as f64 / 1000.0,
             users_created: o.users_created,
-            peak_rss_mib: server.peak_rss_kib().map(|k| k as f64 / 1024.0),
-            db_mib: server.db_bytes() as f64 / (1024.0 * 1024.0),
+            peak_rss_mib: cluster.instances.iter().map(|i| i.peak_rss_kib().map(|k| k as f64 / 1024.0)).collect(),
+            db_mib: db_bytes as f64 / (1024.0 * 1024.0),
         }
     }
 
@@ -58,10 +63,22 @@ impl Report {
         self.errors
     }
 
+    /// The largest peak RSS of the instances, and their sum.
+    fn rss_max_sum(&self) -> (Option<f64>, Option<f64>) {
+        let known: Option<Vec<f64>> = self.peak_rss_mib.iter().copied().collect();
+        match known {
+            Some(v) if !v.is_empty() => (v.iter().copied().reduce(f64::max), Some(v.iter().sum())),
+            _ => (None, None),
+        }
+    }
+
     pub fn human(&self) -> String {
+        let rss: Vec<String> = self.peak_rss_mib.iter().map(|m| m.map_or("?".into(), |m| format!("{m:.1}"))).collect();
         format!(
-            "{} ({} users, {} clients): {} requests in {:.2}s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {}{}; users created {}; server peak RSS {} MiB; database {:.1} MiB",
+            "{} ({}, {} instance(s), {} users, {} clients): {} requests in {:.2}s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {}{}; users created {}; server peak RSS {} MiB; database {:.1} MiB",
             self.scenario,
+            self.database,
+            self.instances,
             self.users,
             self.concurrency,
             self.requests,
@@ -73,17 +90,18 @@ impl Report {
             self.errors,
             if self.error_samples.is_empty() { String::new() } else { format!(" {:?}", self.error_samples) },
             self.users_created,
-            self.peak_rss_mib.map_or("?".into(), |m| format!("{m:.1}")),
+            rss.join(" + "),
             self.db_mib
         )
     }
 
     pub fn json(&self) -> Value {
+        let (rss_max, rss_sum) = self.rss_max_sum();
         json!({
-            "scenario": self.scenario, "users": self.users, "concurrency": self.concurrency, "requests": self.requests,
+            "scenario": self.scenario, "database": self.database, "instances": self.instances, "users": self.users, "concurrency": self.concurrency, "requests": self.requests,
             "errors": self.errors, "error_samples": self.error_samples, "seconds": self.seconds, "rps": self.rps,
             "p50_ms": self.p50_ms, "p99_ms": self.p99_ms, "max_ms": self.max_ms, "users_created": self.users_created,
-            "peak_rss_mib": self.peak_rss_mib, "db_mib": self.db_mib,
+            "peak_rss_mib": rss_max, "peak_rss_mib_sum": rss_sum, "peak_rss_mib_per_instance": self.peak_rss_mib, "db_mib": self.db_mib,
         })
     }
 }

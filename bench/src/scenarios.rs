@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde_json::json;
 
-use crate::server::Server;
+use crate::server::Cluster;
 use crate::{Args, Scenario};
 
 #[derive(Default)]
@@ -106,16 +106,27 @@ where
     total
 }
 
-fn client(server: &Server) -> Arc<Client> {
-    Arc::new(Client { http: reqwest::Client::new(), base: server.base.clone(), auth: format!("Bearer {}", server.token) })
+/// One client per instance; worker `w` talks to instance `w % n`.
+struct Clients(Vec<Arc<Client>>);
+
+impl Clients {
+    fn new(cluster: &Cluster) -> Clients {
+        let http = reqwest::Client::new();
+        let auth = format!("Bearer {}", cluster.token);
+        Clients(cluster.bases().into_iter().map(|base| Arc::new(Client { http: http.clone(), base, auth: auth.clone() })).collect())
+    }
+
+    fn worker(&self, w: usize) -> Arc<Client> {
+        self.0[w % self.0.len()].clone()
+    }
 }
 
 /// Creates users 0..n with `concurrency` workers; `lookup_first` does
 /// JumpCloud's lookup before each create.
-async fn create_all(c: &Arc<Client>, n: usize, concurrency: usize, lookup_first: bool) -> Outcome {
+async fn create_all(cs: &Clients, n: usize, concurrency: usize, lookup_first: bool) -> Outcome {
     let next = Arc::new(AtomicUsize::new(0));
-    parallel(concurrency, |_| {
-        let (c, next) = (c.clone(), next.clone());
+    parallel(concurrency, |w| {
+        let (c, next) = (cs.worker(w), next.clone());
         async move {
             let mut out = Outcome::default();
             loop {
@@ -136,19 +147,19 @@ async fn create_all(c: &Arc<Client>, n: usize, concurrency: usize, lookup_first:
     .await
 }
 
-pub async fn run(args: &Args, server: &Server) -> anyhow::Result<Outcome> {
-    let c = client(server);
+pub async fn run(args: &Args, cluster: &Cluster) -> anyhow::Result<Outcome> {
+    let cs = Clients::new(cluster);
     let outcome = match args.scenario {
-        Scenario::Sync => create_all(&c, args.users, args.concurrency, true).await,
-        Scenario::Create => create_all(&c, args.users, args.concurrency, false).await,
+        Scenario::Sync => create_all(&cs, args.users, args.concurrency, true).await,
+        Scenario::Create => create_all(&cs, args.users, args.concurrency, false).await,
         Scenario::Members => {
-            let preload = create_all(&c, args.users, args.concurrency, false).await;
+            let preload = create_all(&cs, args.users, args.concurrency, false).await;
             anyhow::ensure!(preload.errors == 0, "preload failed: {:?}", preload.error_samples);
-            let ids = Arc::new(collect_ids(&c, args.users).await?);
-            let group = big_group(&c, &ids).await?;
+            let ids = Arc::new(collect_ids(&cs.worker(0), args.users).await?);
+            let group = big_group(&cs.worker(0), &ids).await?;
             let deadline = Instant::now() + Duration::from_secs(args.seconds);
-            parallel(args.concurrency, move |_| {
-                let (c, ids, group) = (c.clone(), ids.clone(), group.clone());
+            parallel(args.concurrency, move |w| {
+                let (c, ids, group) = (cs.worker(w), ids.clone(), group.clone());
                 async move {
                     let mut out = Outcome::default();
                     while Instant::now() < deadline {
@@ -167,13 +178,14 @@ pub async fn run(args: &Args, server: &Server) -> anyhow::Result<Outcome> {
             .await
         }
         Scenario::Filter | Scenario::Patch => {
-            let preload = create_all(&c, args.users, args.concurrency, false).await;
+            let preload = create_all(&cs, args.users, args.concurrency, false).await;
             anyhow::ensure!(preload.errors == 0, "preload failed: {:?}", preload.error_samples);
-            let ids = if matches!(args.scenario, Scenario::Patch) { Some(Arc::new(collect_ids(&c, args.users).await?)) } else { None };
+            let ids =
+                if matches!(args.scenario, Scenario::Patch) { Some(Arc::new(collect_ids(&cs.worker(0), args.users).await?)) } else { None };
             let deadline = Instant::now() + Duration::from_secs(args.seconds);
             let users = args.users;
             parallel(args.concurrency, move |w| {
-                let (c, ids) = (c.clone(), ids.clone());
+                let (c, ids) = (cs.worker(w), ids.clone());
                 async move {
                     let mut out = Outcome::default();
                     let mut flip = w % 2 == 0;

@@ -1,22 +1,94 @@
-//! Starts `lanyard serve` on a free port with a fresh database.
+//! Starts `lanyard serve` — one instance, or several sharing one PostgreSQL
+//! database — on free ports with a fresh database.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 
 use anyhow::{Context, bail};
+use sqlx::Connection;
 
-use crate::Args;
+use crate::{Args, Database};
 
-pub struct Server {
-    pub base: String,
-    pub token: String,
-    pub pid: u32,
-    pub db: PathBuf,
-    child: tokio::process::Child,
-    _dir: tempfile::TempDir,
+/// Where the instances keep their data: a fresh SQLite file or a scratch
+/// PostgreSQL database (dropped again by [`Target::remove`]).
+enum Target {
+    Sqlite { url: String, _dir: tempfile::TempDir },
+    Postgres { url: String, admin: String, name: String },
 }
 
-fn binary(args: &Args) -> anyhow::Result<PathBuf> {
+impl Target {
+    async fn create(database: Database) -> anyhow::Result<Target> {
+        Ok(match database {
+            Database::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = dir.path().join("bench.db").to_str().context("temp dir is not UTF-8")?.to_string();
+                Target::Sqlite { url, _dir: dir }
+            }
+            Database::Postgres => {
+                let admin =
+                    std::env::var("LANYARD_BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+                let (url, name) = lanyard_store_postgres::create_scratch_database(&admin)
+                    .await
+                    .with_context(|| format!("cannot create a scratch database on {admin} (set LANYARD_BENCH_POSTGRES_URL)"))?;
+                Target::Postgres { url, admin, name }
+            }
+        })
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Target::Sqlite { url, .. } | Target::Postgres { url, .. } => url,
+        }
+    }
+
+    /// SQLite: the file plus its WAL; PostgreSQL: `pg_database_size`.
+    async fn bytes(&self) -> anyhow::Result<u64> {
+        match self {
+            Target::Sqlite { url, .. } => {
+                Ok(["", "-wal", "-shm"].iter().filter_map(|s| std::fs::metadata(format!("{url}{s}")).ok()).map(|m| m.len()).sum())
+            }
+            Target::Postgres { url, .. } => {
+                let mut conn = sqlx::PgConnection::connect(url).await?;
+                let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
+                let _ = conn.close().await;
+                Ok(u64::try_from(size)?)
+            }
+        }
+    }
+
+    async fn remove(self) {
+        if let Target::Postgres { admin, name, .. } = self
+            && let Err(e) = lanyard_store_postgres::drop_database(&admin, &name).await
+        {
+            eprintln!("warning: scratch database {name} was not dropped: {e}");
+        }
+    }
+}
+
+/// One running `lanyard serve`.
+pub struct Instance {
+    /// `http://127.0.0.1:PORT/scim/v2/bench`
+    pub base: String,
+    listen: String,
+    pid: u32,
+    child: tokio::process::Child,
+}
+
+impl Instance {
+    /// Peak resident set size, from /proc (read it before stopping).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+/// The instances under test, their shared database and the tenant's token.
+pub struct Cluster {
+    pub token: String,
+    pub instances: Vec<Instance>,
+    target: Target,
+}
+
+fn binary(args: &Args) -> anyhow::Result<std::path::PathBuf> {
     if let Some(p) = &args.server {
         return Ok(p.clone());
     }
@@ -25,28 +97,65 @@ fn binary(args: &Args) -> anyhow::Result<PathBuf> {
     Ok(dir.join("lanyard"))
 }
 
-fn cli(bin: &PathBuf, db: &PathBuf, args: &[&str]) -> anyhow::Result<serde_json::Value> {
-    let out = std::process::Command::new(bin).arg("--database").arg(db).arg("--json").args(args).output()?;
+fn cli(bin: &std::path::Path, db: &str, args: &[&str]) -> anyhow::Result<serde_json::Value> {
+    let out = std::process::Command::new(bin).args(["--database", db, "--json"]).args(args).output()?;
     if !out.status.success() {
         bail!("lanyard {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
-impl Server {
-    pub async fn start(args: &Args) -> anyhow::Result<Server> {
-        let bin = binary(args)?;
-        let dir = tempfile::tempdir()?;
-        let db = dir.path().join("bench.db");
-        let seats = args.seats.map_or("unlimited".to_string(), |n| n.to_string());
-        cli(&bin, &db, &["tenant", "create", "bench", "--seats", &seats])?;
-        let token = cli(&bin, &db, &["token", "create", "bench"])?["token"].as_str().context("token")?.to_string();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+impl Cluster {
+    pub async fn start(args: &Args) -> anyhow::Result<Cluster> {
+        anyhow::ensure!(args.instances >= 1, "--instances must be at least 1");
+        anyhow::ensure!(
+            args.instances == 1 || matches!(args.database, Database::Postgres),
+            "--instances {} needs --database postgres (a SQLite file serves one process)",
+            args.instances
+        );
+        let target = Target::create(args.database).await?;
+        match launch(args, target.url()).await {
+            Ok((token, instances)) => Ok(Cluster { token, instances, target }),
+            Err(e) => {
+                target.remove().await;
+                Err(e)
+            }
+        }
+    }
+
+    pub fn bases(&self) -> Vec<String> {
+        self.instances.iter().map(|i| i.base.clone()).collect()
+    }
+
+    pub async fn db_bytes(&self) -> anyhow::Result<u64> {
+        self.target.bytes().await
+    }
+
+    /// Stops every instance, then drops a scratch PostgreSQL database.
+    pub async fn stop(self) {
+        for mut i in self.instances {
+            let _ = i.child.kill().await;
+        }
+        self.target.remove().await;
+    }
+}
+
+/// Creates the tenant and token through the CLI, then starts
+/// `args.instances` servers on the database and waits until each answers.
+async fn launch(args: &Args, db: &str) -> anyhow::Result<(String, Vec<Instance>)> {
+    let bin = binary(args)?;
+    let seats = args.seats.map_or("unlimited".to_string(), |n| n.to_string());
+    cli(&bin, db, &["tenant", "create", "bench", "--seats", &seats])?;
+    let token = cli(&bin, db, &["token", "create", "bench"])?["token"].as_str().context("token")?.to_string();
+    // Hold every probe listener until all ports are chosen, so no two coincide.
+    let probes = (0..args.instances).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
+    let ports = probes.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
+    drop(probes);
+    let mut instances = Vec::new();
+    for port in ports {
         let listen = format!("127.0.0.1:{port}");
         let child = tokio::process::Command::new(&bin)
-            .arg("--database")
-            .arg(&db)
-            .args(["serve", "--listen", &listen])
+            .args(["--database", db, "serve", "--listen", &listen])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -54,28 +163,20 @@ impl Server {
             .spawn()
             .context("cannot start lanyard")?;
         let pid = child.id().context("no pid")?;
-        let http = reqwest::Client::new();
-        for _ in 0..200 {
-            if http.get(format!("http://{listen}/healthz")).send().await.is_ok() {
-                return Ok(Server { base: format!("http://{listen}/scim/v2/bench"), token, pid, db, child, _dir: dir });
+        instances.push(Instance { base: format!("http://{listen}/scim/v2/bench"), listen, pid, child });
+    }
+    let http = reqwest::Client::new();
+    for i in &instances {
+        let health = format!("http://{}/healthz", i.listen);
+        let mut up = false;
+        for _ in 0..400 {
+            if http.get(&health).send().await.is_ok() {
+                up = true;
+                break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        bail!("lanyard did not come up on {listen}")
+        anyhow::ensure!(up, "lanyard did not come up at {health}");
     }
-
-    /// Peak resident set size of the server, from /proc.
-    pub fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
-        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    }
-
-    /// Database file plus its WAL.
-    pub fn db_bytes(&self) -> u64 {
-        ["", "-wal", "-shm"].iter().filter_map(|s| std::fs::metadata(format!("{}{s}", self.db.display())).ok()).map(|m| m.len()).sum()
-    }
-
-    pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
-    }
+    Ok((token, instances))
 }

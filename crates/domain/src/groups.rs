@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::render::{etag, group_json};
 use crate::resources::{Written, check_if_match};
-use crate::{Caller, Lanyard, audit, now, retry_busy, scim_error};
+use crate::{Caller, Lanyard, audit, events, now, retry_busy, scim_error};
 
 /// Takes `members` out of a canonical group document: their ids.
 fn take_member_ids(doc: &mut Value) -> Result<Option<Vec<String>>, ScimError> {
@@ -122,6 +122,8 @@ impl Lanyard {
         tx.insert_group(&row).await.map_err(scim_error)?;
         let refs = resolve_members(tx.as_mut(), &row.id, &member_ids).await?;
         row.member_count = tx.add_members(&row.id, &refs).await.map_err(scim_error)? as i64;
+        let data = events::change(group_json(&row, None, &caller.base_url), &Value::Null, &row.doc);
+        events::record(tx.as_mut(), now, "group.created", ("Group", &row.id), data).await.map_err(scim_error)?;
         audit::record(
             tx.as_mut(),
             now,
@@ -238,10 +240,15 @@ impl Lanyard {
         let now = now();
         let old_name = std::mem::replace(&mut row.display_name, display_name(&doc)?);
         row.external_id = doc.get("externalId").and_then(Value::as_str).map(str::to_string);
-        row.doc = doc;
+        let old_doc = std::mem::replace(&mut row.doc, doc);
         row.version += 1;
         row.modified_at = now;
         tx.update_group(&row).await.map_err(scim_error)?;
+        let mut data = events::change(group_json(&row, None, &caller.base_url), &old_doc, &row.doc);
+        if let (true, Some(changed)) = (members_changed, data["changed"].as_array_mut()) {
+            changed.push(json!("members"));
+        }
+        events::record(tx.as_mut(), now, "group.updated", ("Group", id), data).await.map_err(scim_error)?;
         let detail = json!({ "displayName": row.display_name, "renamedFrom": (old_name != row.display_name).then_some(old_name), "membersChanged": members_changed });
         audit::record(tx.as_mut(), now, &actor, "group.updated", Some(("Group", id)), detail).await.map_err(scim_error)?;
         tx.commit().await.map_err(scim_error)
@@ -257,6 +264,8 @@ impl Lanyard {
         let row = tx.group(id).await.map_err(scim_error)?.ok_or_else(group_not_found)?;
         check_if_match(if_match, row.version)?;
         tx.delete_group(id).await.map_err(scim_error)?;
+        let data = json!({ "resource": group_json(&row, None, &caller.base_url) });
+        events::record(tx.as_mut(), now(), "group.deleted", ("Group", id), data).await.map_err(scim_error)?;
         audit::record(tx.as_mut(), now(), &actor, "group.deleted", Some(("Group", id)), json!({ "displayName": row.display_name }))
             .await
             .map_err(scim_error)?;

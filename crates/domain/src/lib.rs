@@ -4,6 +4,7 @@
 
 mod audit;
 pub mod auth;
+mod events;
 mod groups;
 mod render;
 mod resources;

@@ -8,7 +8,7 @@
 use lanyard_store::{SeatState, SeatStatus, StoreResult, StoreTx, UserRow};
 use serde_json::json;
 
-use crate::audit;
+use crate::{audit, events};
 
 pub(crate) struct Seats<'a> {
     pub tx: &'a mut dyn StoreTx,
@@ -17,21 +17,17 @@ pub(crate) struct Seats<'a> {
 }
 
 impl Seats<'_> {
-    async fn log(&mut self, user_id: &str, from: SeatStatus, to: SeatStatus, cause: &str) -> StoreResult<()> {
-        let action = match to {
-            SeatStatus::Assigned => "seat.assigned",
-            SeatStatus::Pending => "seat.pending",
-            SeatStatus::None => "seat.released",
-        };
-        let detail = json!({ "from": from.as_str(), "to": to.as_str(), "cause": cause });
-        audit::record(self.tx, self.now, self.actor, action, Some(("User", user_id)), detail).await
+    async fn audit(&mut self, user: &UserRow, seat_move: SeatMove<'_>) -> StoreResult<()> {
+        let detail = json!({ "from": seat_move.from.as_str(), "to": seat_move.to.as_str(), "cause": seat_move.cause });
+        audit::record(self.tx, self.now, self.actor, seat_move.action(), Some(("User", &user.id)), detail).await
     }
 
     /// A user became active (created active, or re-activated): a seat now,
-    /// or a place in the queue. The caller writes the user row.
-    pub async fn activate(&mut self, user: &mut UserRow, cause: &str) -> StoreResult<()> {
+    /// or a place in the queue. The caller writes the user row, its own
+    /// event, then the move's event ([`SeatMove::record_event`]).
+    pub async fn activate<'c>(&mut self, user: &mut UserRow, cause: &'c str) -> StoreResult<Option<SeatMove<'c>>> {
         if user.seat.status != SeatStatus::None {
-            return Ok(());
+            return Ok(None);
         }
         user.seat = if self.tx.try_take_seat().await? {
             SeatState { status: SeatStatus::Assigned, assigned_at: Some(self.now), pending_since: None }
@@ -39,28 +35,26 @@ impl Seats<'_> {
             self.tx.adjust_seat_counters(0, 1).await?;
             SeatState { status: SeatStatus::Pending, assigned_at: None, pending_since: Some(self.now) }
         };
-        self.log(&user.id, SeatStatus::None, user.seat.status, cause).await
+        let seat_move = SeatMove { from: SeatStatus::None, to: user.seat.status, cause };
+        self.audit(user, seat_move).await?;
+        Ok(Some(seat_move))
     }
 
     /// A user was suspended or is being deleted: give up the seat or the
-    /// place in the queue. Returns whether a seat was freed; the caller
-    /// writes the user row, then calls [`Seats::fill_free_seats`].
-    pub async fn deactivate(&mut self, user: &mut UserRow, cause: &str) -> StoreResult<bool> {
+    /// place in the queue. The caller writes the user row, its own event
+    /// and the move's event, then calls [`Seats::fill_free_seats`] when
+    /// [`SeatMove::freed_a_seat`].
+    pub async fn deactivate<'c>(&mut self, user: &mut UserRow, cause: &'c str) -> StoreResult<Option<SeatMove<'c>>> {
         let from = user.seat.status;
-        let freed = match from {
-            SeatStatus::None => return Ok(false),
-            SeatStatus::Assigned => {
-                self.tx.adjust_seat_counters(-1, 0).await?;
-                true
-            }
-            SeatStatus::Pending => {
-                self.tx.adjust_seat_counters(0, -1).await?;
-                false
-            }
-        };
+        match from {
+            SeatStatus::None => return Ok(None),
+            SeatStatus::Assigned => self.tx.adjust_seat_counters(-1, 0).await?,
+            SeatStatus::Pending => self.tx.adjust_seat_counters(0, -1).await?,
+        }
         user.seat = SeatState::NONE;
-        self.log(&user.id, from, SeatStatus::None, cause).await?;
-        Ok(freed)
+        let seat_move = SeatMove { from, to: SeatStatus::None, cause };
+        self.audit(user, seat_move).await?;
+        Ok(Some(seat_move))
     }
 
     /// Hand free seats to pending users, oldest first.
@@ -80,8 +74,42 @@ impl Seats<'_> {
             user.modified_at = self.now;
             self.tx.update_user(&user).await?;
             self.tx.adjust_seat_counters(1, -1).await?;
-            self.log(&user.id, SeatStatus::Pending, SeatStatus::Assigned, cause).await?;
+            let seat_move = SeatMove { from: SeatStatus::Pending, to: SeatStatus::Assigned, cause };
+            self.audit(&user, seat_move).await?;
+            seat_move.record_event(self.tx, self.now, &user).await?;
         }
         Ok(())
+    }
+}
+
+/// A user's seat status changed from `from` to `to` because of `cause`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeatMove<'c> {
+    pub from: SeatStatus,
+    pub to: SeatStatus,
+    pub cause: &'c str,
+}
+
+impl SeatMove<'_> {
+    fn action(&self) -> &'static str {
+        match self.to {
+            SeatStatus::Assigned => "seat.assigned",
+            SeatStatus::Pending => "seat.pending",
+            SeatStatus::None => "seat.released",
+        }
+    }
+
+    pub fn freed_a_seat(&self) -> bool {
+        self.from == SeatStatus::Assigned
+    }
+
+    /// The application hears of seats taken and given up; a place in the
+    /// queue shows on the user (and in the audit log).
+    pub async fn record_event(&self, tx: &mut dyn StoreTx, now: i64, user: &UserRow) -> StoreResult<()> {
+        if self.from != SeatStatus::Assigned && self.to != SeatStatus::Assigned {
+            return Ok(());
+        }
+        let data = json!({ "userName": user.user_name, "from": self.from.as_str(), "to": self.to.as_str(), "cause": self.cause });
+        events::record(tx, now, self.action(), ("User", &user.id), data).await
     }
 }

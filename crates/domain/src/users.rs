@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::render::{etag, user_json};
 use crate::resources::{Written, check_if_match, sort_attr};
 use crate::seats::Seats;
-use crate::{Caller, Lanyard, audit, now, retry_busy, scim_error};
+use crate::{Caller, Lanyard, audit, events, now, retry_busy, scim_error};
 
 /// The columns of a user, read from its canonical SCIM document.
 struct UserFields {
@@ -93,10 +93,16 @@ impl Lanyard {
             seat: SeatState::NONE,
         };
         set_fields(&mut row, fields);
-        if row.active {
-            Seats { tx: tx.as_mut(), now, actor: &actor }.activate(&mut row, "user.created").await.map_err(scim_error)?;
-        }
+        let seat_move = match row.active {
+            true => Seats { tx: tx.as_mut(), now, actor: &actor }.activate(&mut row, "user.created").await.map_err(scim_error)?,
+            false => None,
+        };
         tx.insert_user(&row).await.map_err(scim_error)?;
+        let data = events::change(user_json(&row, &[], &caller.base_url), &Value::Null, &row.doc);
+        events::record(tx.as_mut(), now, "user.created", ("User", &row.id), data).await.map_err(scim_error)?;
+        if let Some(m) = seat_move {
+            m.record_event(tx.as_mut(), now, &row).await.map_err(scim_error)?;
+        }
         audit::record(
             tx.as_mut(),
             now,
@@ -197,25 +203,24 @@ impl Lanyard {
         if doc != row.doc {
             let now = now();
             let was_active = row.active;
-            row.doc = doc;
+            let old_doc = std::mem::replace(&mut row.doc, doc);
             set_fields(&mut row, fields);
             row.version += 1;
             row.modified_at = now;
             let mut seats = Seats { tx: tx.as_mut(), now, actor: &actor };
-            let mut freed = false;
-            let action = match (was_active, row.active) {
-                (false, true) => {
-                    seats.activate(&mut row, "user.reactivated").await.map_err(scim_error)?;
-                    "user.reactivated"
-                }
-                (true, false) => {
-                    freed = seats.deactivate(&mut row, "user.suspended").await.map_err(scim_error)?;
-                    "user.suspended"
-                }
-                _ => "user.updated",
+            let (action, seat_move) = match (was_active, row.active) {
+                (false, true) => ("user.reactivated", seats.activate(&mut row, "user.reactivated").await.map_err(scim_error)?),
+                (true, false) => ("user.suspended", seats.deactivate(&mut row, "user.suspended").await.map_err(scim_error)?),
+                _ => ("user.updated", None),
             };
             tx.update_user(&row).await.map_err(scim_error)?;
-            if freed {
+            let refs: Vec<&UserGroupRef> = groups.iter().collect();
+            let data = events::change(user_json(&row, &refs, &caller.base_url), &old_doc, &row.doc);
+            events::record(tx.as_mut(), now, action, ("User", &row.id), data).await.map_err(scim_error)?;
+            if let Some(m) = seat_move {
+                m.record_event(tx.as_mut(), now, &row).await.map_err(scim_error)?;
+            }
+            if seat_move.is_some_and(|m| m.freed_a_seat()) {
                 Seats { tx: tx.as_mut(), now, actor: &actor }.fill_free_seats("seat.freed").await.map_err(scim_error)?;
             }
             audit::record(
@@ -243,9 +248,14 @@ impl Lanyard {
         let now = now();
         let mut row = tx.user(id).await.map_err(scim_error)?.ok_or_else(user_not_found)?;
         check_if_match(if_match, row.version)?;
-        let freed = Seats { tx: tx.as_mut(), now, actor: &actor }.deactivate(&mut row, "user.deleted").await.map_err(scim_error)?;
+        let seat_move = Seats { tx: tx.as_mut(), now, actor: &actor }.deactivate(&mut row, "user.deleted").await.map_err(scim_error)?;
         tx.delete_user(id).await.map_err(scim_error)?;
-        if freed {
+        let data = json!({ "resource": user_json(&row, &[], &caller.base_url) });
+        events::record(tx.as_mut(), now, "user.deleted", ("User", id), data).await.map_err(scim_error)?;
+        if let Some(m) = seat_move {
+            m.record_event(tx.as_mut(), now, &row).await.map_err(scim_error)?;
+        }
+        if seat_move.is_some_and(|m| m.freed_a_seat()) {
             Seats { tx: tx.as_mut(), now, actor: &actor }.fill_free_seats("seat.freed").await.map_err(scim_error)?;
         }
         audit::record(tx.as_mut(), now, &actor, "user.deleted", Some(("User", id)), json!({ "userName": row.user_name }))

@@ -1,5 +1,7 @@
 //! The command line. These names are Lanyard's interface: keep them.
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -61,7 +63,7 @@ pub enum Command {
     },
 }
 
-#[derive(clap::Args, Debug, Default)]
+#[derive(clap::Args, Debug)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LANYARD_LISTEN", default_value = "127.0.0.1:8080")]
@@ -70,6 +72,68 @@ pub struct ServeArgs {
     /// and Location use it). Default: http://LISTEN.
     #[arg(long, env = "LANYARD_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Log lines as text or as one JSON object per line.
+    #[arg(long, env = "LANYARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// A request not answered within this time is answered 503 with Retry-After.
+    #[arg(long, env = "LANYARD_REQUEST_TIMEOUT", default_value = "30s", value_parser = duration)]
+    pub request_timeout: Duration,
+    /// A connection that sends no complete request head within this time is closed.
+    #[arg(long, env = "LANYARD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub header_read_timeout: Duration,
+    /// A request body not received within this time is answered 408.
+    #[arg(long, env = "LANYARD_BODY_READ_TIMEOUT", default_value = "20s", value_parser = duration)]
+    pub body_read_timeout: Duration,
+    /// Requests per second per SCIM token (429 with Retry-After beyond it); 0: no limit.
+    #[arg(long, env = "LANYARD_RATE_LIMIT", default_value_t = 0.0)]
+    pub rate_limit: f64,
+    /// Requests a token may send at once above the rate. Default: twice the rate (at least 1).
+    #[arg(long, env = "LANYARD_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+    /// Failed authentications from one client address within the window
+    /// after which that address is answered 429 until the window ends; 0: off.
+    #[arg(long, env = "LANYARD_AUTH_FAILURE_LIMIT", default_value_t = 20)]
+    pub auth_failure_limit: u32,
+    /// The window of --auth-failure-limit.
+    #[arg(long, env = "LANYARD_AUTH_FAILURE_WINDOW", default_value = "60s", value_parser = duration)]
+    pub auth_failure_window: Duration,
+    /// Proxies (addresses or networks, comma-separated) whose X-Forwarded-For
+    /// names the client. Set it behind a load balancer or TLS proxy.
+    #[arg(long, env = "LANYARD_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Serve GET /metrics without a credential on this extra address (an internal one).
+    #[arg(long, env = "LANYARD_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+    /// Serve GET /metrics on the main address to "Authorization: Bearer <this>".
+    #[arg(long, env = "LANYARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+}
+
+impl ServeArgs {
+    /// `serve`'s settings from the environment and defaults alone (when
+    /// `lanyard` runs with no command).
+    pub fn from_env() -> Result<ServeArgs, clap::Error> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::try_parse_from(["lanyard"]).map(|o| o.serve)
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err("must be longer than zero".into()),
+        Err(e) => Err(format!("{e}: expected a duration such as 30s or 500ms")),
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -9,7 +9,7 @@ use lanyard_scim::time::format_micros;
 use lanyard_store::{SeatCounters, SeatStatus, Store, Tenant};
 use serde_json::{Value, json};
 
-use crate::cli::{Args, Command, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
+use crate::cli::{Args, Command, LogFormat, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
 
 async fn open_store(args: &Args) -> anyhow::Result<Arc<dyn Store>> {
     let statement_timeout = args
@@ -89,13 +89,13 @@ fn limit_text(limit: Option<i64>) -> String {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let json_mode = args.json;
     let store = open_store(&args).await?;
-    let command = args.command.unwrap_or(Command::Serve(ServeArgs {
-        listen: std::env::var("LANYARD_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
-        public_url: std::env::var("LANYARD_PUBLIC_URL").ok(),
-    }));
+    let command = match args.command {
+        Some(command) => command,
+        None => Command::Serve(ServeArgs::from_env()?),
+    };
     match command {
         Command::Serve(serve) => {
-            init_tracing();
+            init_tracing(serve.log_format);
             let listener =
                 tokio::net::TcpListener::bind(&serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
             let public_url = serve
@@ -305,11 +305,16 @@ async fn seats(app: Lanyard, cmd: SeatsCommand, json_mode: bool) -> anyhow::Resu
     Ok(())
 }
 
-fn init_tracing() {
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour only on a terminal: log files and collectors get plain text.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).try_init();
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        // One object per line; events inside a request carry its span
+        // (with `request_id`) under "span".
+        LogFormat::Json => fmt.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init(),
+        // Colour only on a terminal: log files and collectors get plain text.
+        LogFormat::Text => fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).try_init(),
+    };
 }
 
 #[cfg(test)]

@@ -1,34 +1,88 @@
-//! `lanyard serve`: bind, print how to connect, serve until SIGINT/SIGTERM,
-//! then drain the requests in flight.
+//! `lanyard serve`: bind, print how to connect, serve (and the metrics
+//! listener, when asked) until SIGINT/SIGTERM, then drain the requests in
+//! flight.
 
-use anyhow::Context;
+use anyhow::{Context, anyhow, bail};
 use lanyard_domain::Lanyard;
+use lanyard_web::{AppState, AuthFailureLimit, HttpSettings, RateLimit, parse_networks};
 use tokio::net::TcpListener;
 
-use crate::cli::ServeArgs;
+use crate::cli::{LogFormat, ServeArgs};
 
 pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> anyhow::Result<()> {
+    let settings = http_settings(args)?;
     if let Some((tenant, token)) = app.bootstrap().await? {
         let base = app.config().scim_base_url(&tenant.slug);
-        println!();
-        println!("  Lanyard is ready. First start: created the tenant \"{}\".", tenant.slug);
-        println!();
-        println!("  SCIM Base URL : {base}");
-        println!("  Bearer Token  : {}", token.token);
-        println!();
-        println!("  The token is shown only this once. Paste both into your identity provider");
-        println!("  (JumpCloud: SSO Applications > your app > Identity Management), or try:");
-        println!("    curl -H 'Authorization: Bearer {}' {base}/Users", token.token);
-        println!();
+        let banner = format!(
+            "\n  Lanyard is ready. First start: created the tenant \"{}\".\n\n  \
+             SCIM Base URL : {base}\n  \
+             Bearer Token  : {}\n\n  \
+             The token is shown only this once. Paste both into your identity provider\n  \
+             (JumpCloud: SSO Applications > your app > Identity Management), or try:\n    \
+             curl -H 'Authorization: Bearer {}' {base}/Users\n",
+            tenant.slug, token.token, token.token
+        );
+        // With JSON logs, standard output carries only log objects.
+        match args.log_format {
+            LogFormat::Json => eprintln!("{banner}"),
+            LogFormat::Text => println!("{banner}"),
+        }
     }
+    let metrics_listener = match &args.metrics_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (--metrics-listen)"))?),
+        None => None,
+    };
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, "lanyard serving");
-    let _ = args;
-    let service = lanyard_web::app(app);
-    axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(service))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")
+    let header_read_timeout = settings.header_read_timeout;
+    let state = AppState::new(app, settings).context("cannot set up the metrics")?;
+
+    // One shutdown signal for both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let metrics = metrics_listener.map(|l| {
+        if let Ok(a) = l.local_addr() {
+            tracing::info!(listen = %a, "metrics served at /metrics");
+        }
+        let service = lanyard_web::metrics_app(state.clone());
+        tokio::spawn(lanyard_web::serve(l, service, header_read_timeout, until_stopped(stopped.clone())))
+    });
+    let served = lanyard_web::serve(listener, lanyard_web::app(state), header_read_timeout, until_stopped(stopped)).await;
+    if let Some(task) = metrics {
+        task.await.context("metrics server")?.context("metrics server error")?;
+    }
+    served.context("server error")
+}
+
+/// The HTTP settings from `serve`'s flags.
+fn http_settings(args: &ServeArgs) -> anyhow::Result<HttpSettings> {
+    let rate = args.rate_limit;
+    if !rate.is_finite() || rate < 0.0 {
+        bail!("--rate-limit must be a number of requests per second, 0 for none");
+    }
+    let rate_limit = (rate > 0.0).then(|| RateLimit {
+        per_second: rate,
+        burst: args.rate_limit_burst.unwrap_or((rate * 2.0).ceil().min(f64::from(u32::MAX)) as u32).max(1),
+    });
+    let auth_failures = (args.auth_failure_limit > 0)
+        .then_some(AuthFailureLimit { max_failures: args.auth_failure_limit, window: args.auth_failure_window });
+    let trusted_proxies = parse_networks(&args.trusted_proxies).map_err(|e| anyhow!("--trusted-proxies: {e}"))?;
+    let metrics_token = args.metrics_token.clone().filter(|t| !t.trim().is_empty());
+    Ok(HttpSettings {
+        request_timeout: args.request_timeout,
+        header_read_timeout: args.header_read_timeout,
+        body_read_timeout: args.body_read_timeout,
+        rate_limit,
+        auth_failures,
+        trusted_proxies,
+        metrics_token,
+    })
 }
 
 async fn shutdown_signal() {
@@ -51,4 +105,36 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: draining requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Args, Command};
+
+    fn settings(args: &[&str]) -> anyhow::Result<HttpSettings> {
+        let parsed = Args::try_parse_from(["lanyard", "serve"].iter().chain(args)).unwrap();
+        match parsed.command {
+            Some(Command::Serve(serve)) => http_settings(&serve),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_flags_become_http_settings() {
+        let s = settings(&["--rate-limit", "2.5", "--auth-failure-limit", "0", "--trusted-proxies", "10.0.0.0/8,::1"]).unwrap();
+        assert_eq!(s.rate_limit, Some(RateLimit { per_second: 2.5, burst: 5 }), "burst defaults to twice the rate");
+        assert_eq!(s.auth_failures, None);
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let s = settings(&["--rate-limit", "10", "--rate-limit-burst", "3", "--request-timeout", "500ms"]).unwrap();
+        assert_eq!(s.rate_limit, Some(RateLimit { per_second: 10.0, burst: 3 }));
+        assert_eq!(s.request_timeout, std::time::Duration::from_millis(500));
+        assert!(settings(&["--rate-limit=-1"]).is_err());
+        assert!(settings(&["--rate-limit=NaN"]).is_err());
+        assert!(settings(&["--trusted-proxies", "proxy.internal"]).is_err());
+        assert!(Args::try_parse_from(["lanyard", "serve", "--header-read-timeout", "0s"]).is_err());
+    }
 }

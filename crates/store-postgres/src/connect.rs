@@ -7,8 +7,9 @@ use lanyard_store::{StoreError, StoreResult};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-/// How long a caller waits for a pooled connection.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a caller waits for a pooled connection (or for its turn to
+/// write a tenant).
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the store talks to PostgreSQL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! or several Lanyard instances sharing a database.
 //!
 //! Reads take a pooled connection each. A tenant's write transaction
-//! ([`Store::begin`]) opens a transaction and locks the tenant's row
+//! ([`Store::begin`]) waits for its turn among this process's writers of
+//! the tenant, opens a transaction and locks the tenant's row
 //! (`SELECT … FOR NO KEY UPDATE`), so the writes of one tenant — and its
 //! seat counters, which live on that row — are serialised across every
 //! instance, while other tenants write in parallel. Read committed is
@@ -19,6 +20,8 @@ mod bind;
 mod connect;
 mod dialect;
 mod error;
+mod events;
+mod gate;
 mod groups;
 mod list;
 mod rows;
@@ -31,12 +34,12 @@ mod users;
 
 pub use connect::PgOptions;
 pub use dialect::PgDialect;
-pub use scratch::{create_scratch_database, drop_database};
+pub use scratch::{SCRATCH_PREFIX, create_scratch_database, drop_database};
 
 use async_trait::async_trait;
 use lanyard_store::{
-    AuditEvent, AuditQuery, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store, StoreError,
-    StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
+    AuditEvent, AuditQuery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store,
+    StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgPool, Postgres};
@@ -52,6 +55,7 @@ const GROUPS: Listing<GroupRow> =
 
 pub struct PgStore {
     pool: PgPool,
+    gates: gate::Gates,
 }
 
 impl PgStore {
@@ -59,7 +63,7 @@ impl PgStore {
     /// opening one connection at once so a wrong URL fails here. Call
     /// [`Store::migrate`] before use.
     pub async fn connect(url: &str, options: PgOptions) -> StoreResult<PgStore> {
-        Ok(PgStore { pool: connect::open(url, &options).await? })
+        Ok(PgStore { pool: connect::open(url, &options).await?, gates: gate::Gates::default() })
     }
 
     /// The connection pool, for tools and tests that inspect the database.
@@ -189,7 +193,12 @@ impl Store for PgStore {
         audit::list(&mut *self.conn().await?, scope.tenant_id(), query).await
     }
 
+    async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>> {
+        events::after(&mut *self.conn().await?, scope.map(|s| s.tenant_id()), after, limit).await
+    }
+
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {
-        Ok(Box::new(tx::PgTx::begin(&self.pool, scope.tenant_id()).await?))
+        let turn = self.gates.enter(scope.tenant_id(), connect::ACQUIRE_TIMEOUT).await?;
+        Ok(Box::new(tx::PgTx::begin(&self.pool, scope.tenant_id(), turn).await?))
     }
 }

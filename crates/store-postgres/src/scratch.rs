@@ -17,12 +17,15 @@
 //! ```
 
 use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use lanyard_store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection, Executor};
 
-/// Scratch database names start with this, so leftovers are easy to find.
+/// Scratch database names start with this, so leftovers are easy to find:
+/// `lanyard_t_<created, Unix seconds>_<random>`. The creation time lets a
+/// cleanup of leftovers spare the databases of runs still going.
 pub const SCRATCH_PREFIX: &str = "lanyard_t_";
 
 async fn admin(admin_url: &str) -> StoreResult<PgConnection> {
@@ -47,11 +50,12 @@ fn with_database(url: &str, database: &str) -> String {
     out
 }
 
-/// Creates an empty database named `lanyard_t_<random>` on the server of
+/// Creates an empty database named `lanyard_t_<unix seconds>_<random>` on the server of
 /// `admin_url` (whose user may create databases) and returns its URL and
 /// name. Run [`lanyard_store::Store::migrate`] on it before use.
 pub async fn create_scratch_database(admin_url: &str) -> StoreResult<(String, String)> {
-    let name = format!("{SCRATCH_PREFIX}{}", uuid::Uuid::new_v4().simple());
+    let created = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    let name = format!("{SCRATCH_PREFIX}{created}_{}", uuid::Uuid::new_v4().simple());
     let mut conn = admin(admin_url).await?;
     let created = conn.execute(format!("CREATE DATABASE \"{name}\"").as_str()).await;
     let _ = conn.close().await;

@@ -11,13 +11,16 @@
 
 use async_trait::async_trait;
 use lanyard_scim::ScimError;
-use lanyard_store::{GroupRow, MemberRef, NewAuditEvent, SeatCounters, StoreError, StoreResult, StoreTx, TenantId, UserGroupRef, UserRow};
+use lanyard_store::{
+    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, StoreError, StoreResult, StoreTx, TenantId, UserGroupRef, UserRow,
+};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::error::db;
+use crate::gate::Turn;
 use crate::rows::{self, TENANT_COLUMNS, USER_COLUMNS};
 use crate::text::has_nul;
-use crate::{audit, groups, list, users};
+use crate::{audit, events, groups, list, users};
 
 /// The first error of a transaction, kept to answer the calls after it.
 #[derive(Debug, Clone)]
@@ -59,6 +62,9 @@ pub(crate) struct PgTx {
     /// The tenant's pending counter went up: users written pending now are
     /// joining the queue (see `users::PENDING_SINCE`).
     queue_grew: bool,
+    /// This process's turn to write the tenant, passed on when the
+    /// transaction ends (after `tx`: fields drop in order).
+    _turn: Turn,
 }
 
 impl PgTx {
@@ -66,12 +72,12 @@ impl PgTx {
     /// UPDATE` excludes every other transaction of the tenant (and a
     /// `DELETE` of the tenant) but not the key-share locks that inserts
     /// referencing the tenant take, such as a new SCIM token's.
-    pub async fn begin(pool: &PgPool, tenant: TenantId) -> StoreResult<PgTx> {
+    pub async fn begin(pool: &PgPool, tenant: TenantId, turn: Turn) -> StoreResult<PgTx> {
         let mut tx = pool.begin().await.map_err(db)?;
         // A tenant deleted meanwhile has no row to lock; its writes then
         // fail as in SQLite (a missing parent is `NotFound`).
         sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE").bind(tenant).fetch_all(&mut *tx).await.map_err(db)?;
-        Ok(PgTx { tx, tenant, failed: None, queue_grew: false })
+        Ok(PgTx { tx, tenant, failed: None, queue_grew: false, _turn: turn })
     }
 
     /// The connection, unless an earlier statement failed.
@@ -234,6 +240,12 @@ impl StoreTx for PgTx {
     async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()> {
         let (tenant, conn) = (self.tenant, self.conn()?);
         let done = audit::insert(conn, tenant, event).await;
+        self.note(done)
+    }
+
+    async fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
+        let (tenant, conn) = (self.tenant, self.conn()?);
+        let done = events::insert(conn, tenant, event).await;
         self.note(done)
     }
 

@@ -13,6 +13,7 @@ mod bind;
 mod connect;
 mod dialect;
 mod error;
+mod events;
 mod groups;
 mod list;
 mod rows;
@@ -25,8 +26,8 @@ pub use dialect::SqliteDialect;
 
 use async_trait::async_trait;
 use lanyard_store::{
-    AuditEvent, AuditQuery, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store, StoreError,
-    StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
+    AuditEvent, AuditQuery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store,
+    StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -181,6 +182,10 @@ impl Store for SqliteStore {
 
     async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
         audit::list(&mut *self.read().await?, scope.tenant_id(), query).await
+    }
+
+    async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>> {
+        events::after(&mut *self.read().await?, scope.map(|s| s.tenant_id()), after, limit).await
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

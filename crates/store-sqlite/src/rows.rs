@@ -107,6 +107,6 @@ pub(crate) fn member_type(text: &str) -> StoreResult<MemberType> {
     }
 }
 
-fn json(text: String) -> StoreResult<Value> {
+pub(crate) fn json(text: String) -> StoreResult<Value> {
     serde_json::from_str(&text).map_err(|e| StoreError::Database(format!("stored JSON does not parse: {e}")))
 }

@@ -10,13 +10,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use lanyard_store::{GroupRow, MemberRef, NewAuditEvent, SeatCounters, StoreResult, StoreTx, TenantId, UserGroupRef, UserRow};
+use lanyard_store::{GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, StoreResult, StoreTx, TenantId, UserGroupRef, UserRow};
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
 
 use crate::batch::{Arg, Batch};
 use crate::rows::{self, TENANT_COLUMNS};
-use crate::{audit, groups, list, users};
+use crate::{audit, events, groups, list, users};
 
 pub(crate) struct SqliteTx {
     conn: PoolConnection<Sqlite>,
@@ -167,6 +167,11 @@ impl StoreTx for SqliteTx {
 
     async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()> {
         audit::push(&mut self.pending, self.tenant, event);
+        Ok(())
+    }
+
+    async fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
+        events::push(&mut self.pending, self.tenant, event);
         Ok(())
     }
 

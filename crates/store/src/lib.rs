@@ -98,6 +98,13 @@ pub trait Store: Send + Sync + 'static {
     // ---- audit ----
     async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
 
+    // ---- event feed ----
+    /// Up to `limit` events after `after`, of one tenant or of all, in feed
+    /// order. Only events whose position can no longer be overtaken by a
+    /// transaction still running are returned, so a reader that resumes
+    /// from the last position it saw misses nothing.
+    async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>>;
+
     /// A write transaction for one tenant. Writes of one tenant are
     /// serialised: the transaction holds the tenant's row lock (PostgreSQL)
     /// or the database write lock (SQLite) from `begin` to `commit`.
@@ -147,6 +154,7 @@ pub trait StoreTx: Send {
     async fn member_refs(&mut self, group_id: &str) -> StoreResult<Vec<MemberRef>>;
 
     async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()>;
+    async fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -241,3 +241,32 @@ pub struct AuditQuery {
     pub after_id: Option<i64>,
     pub limit: i64,
 }
+
+/// A change for the application, written to the outbox in the same
+/// transaction as the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub at: Micros,
+    /// e.g. `user.created`, `group.member_added`, `seat.assigned`.
+    pub kind: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    /// The resource as it now is and what changed.
+    pub data: Value,
+}
+
+/// Where an event sits in the feed: events are ordered by the transaction
+/// that wrote them (so a reader never skips one committed late), then by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct EventPosition {
+    pub tx_order: i64,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub position: EventPosition,
+    pub tenant: String,
+    #[serde(flatten)]
+    pub event: NewEvent,
+}

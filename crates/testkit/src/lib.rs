@@ -6,10 +6,12 @@ pub mod database;
 
 use lanyard_database::{DbOptions, open_migrated};
 use lanyard_domain::{Config, Lanyard};
+use lanyard_web::AppState;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 
 pub use database::TestDatabase;
+pub use lanyard_web::{AuthFailureLimit, HttpSettings, RateLimit};
 pub use serde_json::json;
 
 pub struct TestServer {
@@ -28,14 +30,21 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(HttpSettings::default()).await
+    }
+
+    /// With these HTTP settings (timeouts, throttles, metrics token).
+    pub async fn start_with(settings: HttpSettings) -> TestServer {
         let db = TestDatabase::new().await;
         let store = open_migrated(&db.url, &DbOptions::default()).await.expect("open and migrate the test database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let app = Lanyard::new(store, Config::new(&url));
-        let service = lanyard_web::app(app.clone());
+        let header_read_timeout = settings.header_read_timeout;
+        let state = AppState::new(app.clone(), settings).expect("metrics");
+        let service = lanyard_web::app(state);
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(service)).await;
+            let _ = lanyard_web::serve(listener, service, header_read_timeout, std::future::pending()).await;
         });
         TestServer { url, app, task, db }
     }

@@ -5,44 +5,65 @@ use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::header::{AUTHORIZATION, IF_MATCH, IF_NONE_MATCH};
 use axum::http::request::Parts;
+use lanyard_domain::Caller;
 use lanyard_domain::auth::bearer_secret;
-use lanyard_domain::{Caller, Lanyard};
 use lanyard_scim::ScimError;
 use lanyard_scim::list::ListParams;
 use serde_json::Value;
 
+use crate::client_addr::ClientAddr;
+use crate::limits;
 use crate::log::RequestLog;
 use crate::response::ApiError;
+use crate::state::AppState;
 
-/// The authenticated caller of `/scim/v2/{tenant}/...`.
+/// The authenticated caller of `/scim/v2/{tenant}/...`. Before the token
+/// is looked at, a client address with too many failed authentications is
+/// answered 429; after it, a token over its rate limit is answered 429.
 pub struct Scim(pub Caller);
 
-impl FromRequestParts<Lanyard> for Scim {
+impl FromRequestParts<AppState> for Scim {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Lanyard) -> Result<Self, ApiError> {
-        let params = RawPathParams::from_request_parts(parts, app).await.map_err(|_| ScimError::unauthorized())?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = parts.extensions.get::<ClientAddr>().map(|c| c.0);
+        if let (Some(throttle), Some(ip)) = (&state.web.auth_failures, client) {
+            throttle.check(ip).map_err(|wait| ApiError::too_many_requests("Too many failed authentications from this address", wait))?;
+        }
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| ScimError::unauthorized())?;
         let slug = params.iter().find(|(k, _)| *k == "tenant").map(|(_, v)| v.to_string()).unwrap_or_default();
         let secret = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_secret);
-        let caller = app.authenticate(&slug, secret).await?;
+        let caller = match state.lanyard.authenticate(&slug, secret).await {
+            Ok(caller) => caller,
+            Err(e) => {
+                if let (401, Some(throttle), Some(ip)) = (e.status, &state.web.auth_failures, client) {
+                    throttle.record_failure(ip);
+                }
+                return Err(e.into());
+            }
+        };
         if let Some(log) = parts.extensions.get::<RequestLog>() {
             log.set_caller(&caller.tenant.slug, &caller.token_id);
+        }
+        if let Some(limiter) = &state.web.rate_limit {
+            limiter.check(&caller.token_id).map_err(|wait| ApiError::too_many_requests("This token is over its rate limit", wait))?;
         }
         Ok(Scim(caller))
     }
 }
 
-/// A JSON request body within `maxPayloadSize` (413 beyond it); invalid
-/// JSON is 400 `invalidSyntax`. Both `application/scim+json` and
-/// `application/json` (with or without charset) are read alike.
+/// A JSON request body within `maxPayloadSize` (413 beyond it) received
+/// within the body read timeout (408 beyond it); invalid JSON is 400
+/// `invalidSyntax`. Both `application/scim+json` and `application/json`
+/// (with or without charset) are read alike.
 pub struct ScimBody(pub Value);
 
-impl FromRequest<Lanyard> for ScimBody {
+impl FromRequest<AppState> for ScimBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request<Body>, app: &Lanyard) -> Result<Self, ApiError> {
-        let limit = app.config().limits.max_payload_size;
-        let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| ScimError::payload_too_large(limit))?;
+    async fn from_request(req: Request<Body>, state: &AppState) -> Result<Self, ApiError> {
+        let limit = state.lanyard.config().limits.max_payload_size;
+        let bytes = limits::read_body(req.into_body(), limit, state.web.settings.body_read_timeout).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ScimError::invalid_syntax("The request body is empty; a JSON object was expected").into());
         }

@@ -1,13 +1,24 @@
-//! One log line per request: method, path, status, latency, tenant and
-//! token id (never the token), so an admin can see why a provider's
-//! "Test Connection" failed.
+//! One log line and one metrics observation per request: method, path,
+//! status, latency, client address, request id, tenant and token id
+//! (never the token, never a body), so an admin can see why a provider's
+//! "Test Connection" failed. The request id is returned in `X-Request-Id`
+//! and carried by every log line written while the request runs.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::Instrument;
+
+use crate::client_addr::{self, ClientAddr};
+use crate::metrics::Observation;
+use crate::request_id::{self, RequestId};
+use crate::response::ScimErrorInfo;
+use crate::state::AppState;
 
 /// Filled in by authentication while the request runs.
 #[derive(Clone, Default)]
@@ -24,22 +35,51 @@ impl RequestLog {
     }
 }
 
-pub async fn log_requests(mut req: Request, next: Next) -> Response {
+pub async fn log_requests(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let id = RequestId::from_headers(req.headers());
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| client_addr::resolve(*peer, req.headers(), &state.web.settings.trusted_proxies));
     let log = RequestLog::default();
     req.extensions_mut().insert(log.clone());
-    let response = next.run(req).await;
+    req.extensions_mut().insert(id.clone());
+    if let Some(ip) = client {
+        req.extensions_mut().insert(ClientAddr(ip));
+    }
+
+    let span = tracing::info_span!("request", request_id = %id.0);
+    let mut response = next.run(req).instrument(span).await;
+
+    if let Ok(v) = HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert(request_id::HEADER, v);
+    }
+    let elapsed = started.elapsed();
     let (tenant, token_id) = log.caller();
-    let status = response.status().as_u16();
-    let latency_ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    let status = response.status();
+    state.web.metrics.observe(&Observation {
+        tenant: &tenant,
+        route: &route,
+        method: &method,
+        status,
+        seconds: elapsed.as_secs_f64(),
+        scim_type: response.extensions().get::<ScimErrorInfo>().map(|e| e.scim_type),
+    });
+
+    let status = status.as_u16();
+    let latency_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    let client = client.map(|ip| ip.to_string()).unwrap_or_default();
+    let request_id = id.0;
     if status >= 500 {
-        tracing::error!(%method, %path, status, latency_ms, %tenant, %token_id, "request");
+        tracing::error!(%method, %path, status, latency_ms, %client, %tenant, %token_id, %request_id, "request");
     } else if status >= 400 {
-        tracing::warn!(%method, %path, status, latency_ms, %tenant, %token_id, "request");
+        tracing::warn!(%method, %path, status, latency_ms, %client, %tenant, %token_id, %request_id, "request");
     } else {
-        tracing::info!(%method, %path, status, latency_ms, %tenant, %token_id, "request");
+        tracing::info!(%method, %path, status, latency_ms, %client, %tenant, %token_id, %request_id, "request");
     }
     response
 }

@@ -1,6 +1,8 @@
 //! SCIM responses: `application/scim+json` bodies, ETag and Location.
 
-use axum::http::header::{CONTENT_TYPE, ETAG, LOCATION};
+use std::time::Duration;
+
+use axum::http::header::{CONTENT_TYPE, ETAG, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lanyard_domain::Written;
@@ -11,22 +13,51 @@ use serde_json::Value;
 /// read it as JSON too, so every SCIM response carries it.
 pub const SCIM_JSON: &str = "application/scim+json";
 
-pub struct ApiError(pub ScimError);
+pub struct ApiError {
+    pub error: ScimError,
+    /// `Retry-After`, rounded up to whole seconds.
+    pub retry_after: Option<Duration>,
+}
 
 impl From<ScimError> for ApiError {
-    fn from(e: ScimError) -> Self {
-        ApiError(e)
+    fn from(error: ScimError) -> Self {
+        ApiError { error, retry_after: None }
     }
+}
+
+impl ApiError {
+    /// 429 with `Retry-After` (RFC 6585; SCIM has no `scimType` for it).
+    pub fn too_many_requests(detail: &str, wait: Duration) -> Self {
+        ApiError { error: ScimError::new(429, None, format!("{detail}; retry after the time in Retry-After")), retry_after: Some(wait) }
+    }
+
+    /// `status` with `Retry-After` (e.g. 503 for a request that ran out of time).
+    pub fn retry_later(status: u16, detail: &str, wait: Duration) -> Self {
+        ApiError { error: ScimError::new(status, None, detail), retry_after: Some(wait) }
+    }
+}
+
+fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// Marks a response as a SCIM error, for the metrics: its `scimType`
+/// (`""` when it has none).
+#[derive(Debug, Clone, Copy)]
+pub struct ScimErrorInfo {
+    pub scim_type: &'static str,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut res = scim_json(status, &self.0.to_json());
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            // A busy database: tell clients that honour it when to retry.
-            res.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        let status = StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = scim_json(status, &self.error.to_json());
+        // A busy database: tell clients that honour it when to retry.
+        let retry_after = self.retry_after.or((status == StatusCode::SERVICE_UNAVAILABLE).then_some(Duration::from_secs(1)));
+        if let Some(wait) = retry_after {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs(wait).max(1)));
         }
+        res.extensions_mut().insert(ScimErrorInfo { scim_type: self.error.scim_type.map_or("", |t| t.as_str()) });
         res
     }
 }

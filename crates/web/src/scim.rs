@@ -14,14 +14,15 @@ use lanyard_scim::schema::{GROUP_TYPE, ResourceTypeDef, USER_TYPE};
 
 use crate::extract::{Preconditions, QueryPairs, Scim, ScimBody};
 use crate::response::{ApiError, ApiResult, resource, scim_json};
+use crate::state::AppState;
 
 const BASE: &str = "/scim/v2/{tenant}";
 
-fn scim_route(r: MethodRouter<Lanyard>) -> MethodRouter<Lanyard> {
+fn scim_route(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
     r.fallback(method_not_allowed)
 }
 
-pub fn router() -> Router<Lanyard> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route(&format!("{BASE}/Users"), scim_route(get(list_users).post(create_user)))
         .route(&format!("{BASE}/Users/.search"), scim_route(post(search_users)))
@@ -47,11 +48,11 @@ pub fn router() -> Router<Lanyard> {
 }
 
 pub async fn not_found() -> Response {
-    ApiError(ScimError::not_found("No such endpoint")).into_response()
+    ApiError::from(ScimError::not_found("No such endpoint")).into_response()
 }
 
 async fn method_not_allowed() -> Response {
-    ApiError(ScimError::method_not_allowed()).into_response()
+    ApiError::from(ScimError::method_not_allowed()).into_response()
 }
 
 /// Authenticate first, so an unknown path reveals nothing to a stranger.

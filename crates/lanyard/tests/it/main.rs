@@ -4,8 +4,10 @@
 
 mod auth;
 mod cli;
+mod crash;
 mod discovery;
 mod errors;
+mod events;
 mod filters;
 mod groups;
 mod isolation;
@@ -15,7 +17,9 @@ mod lifecycle_generic;
 mod lifecycle_jumpcloud;
 mod lifecycle_okta;
 mod lifecycle_onelogin;
+mod limits;
 mod multi_instance;
+mod observability;
 mod patch;
 mod quirks;
 mod seat_invariant;

@@ -22,12 +22,18 @@ pub struct Instance {
 
 impl Instance {
     pub async fn start(database: &str) -> Instance {
+        Self::start_with(database, &[], &[("RUST_LOG", "warn")]).await
+    }
+
+    /// With more `serve` flags and environment variables.
+    pub async fn start_with(database: &str, serve_args: &[&str], env: &[(&str, &str)]) -> Instance {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}");
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_lanyard"))
             .args(["--database", database, "serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &url])
-            .env("RUST_LOG", "warn")
+            .args(serve_args)
+            .envs(env.iter().copied())
             .stdout(Stdio::from(log.reopen().unwrap()))
             .stderr(Stdio::from(log.reopen().unwrap()))
             .kill_on_drop(true)
@@ -48,6 +54,16 @@ impl Instance {
         let pid = self.child.id().unwrap().to_string();
         assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.expect("exits after SIGTERM").unwrap()
+    }
+
+    /// Sends SIGKILL and waits for the process to be gone.
+    pub async fn kill(&mut self) {
+        self.child.kill().await.unwrap();
+    }
+
+    /// Everything the process wrote to standard output and error so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._log.path()).unwrap_or_default()
     }
 
     pub fn scim(&self, slug: &str, token: &str) -> Scim {

@@ -96,6 +96,10 @@ fn complex(attr: &'static AttrDef, obj: &Map<String, Value>, path: &str) -> Resu
 /// for booleans, a number for a string); otherwise 400 `invalidValue`.
 pub(crate) fn scalar_value(ty: AttrType, value: &Value, path: &str) -> Result<Value, ScimError> {
     let ok = match (ty, value) {
+        // U+0000 is no text any directory holds, and PostgreSQL cannot store it.
+        (AttrType::String | AttrType::Reference, Value::String(s)) if s.contains('\0') => {
+            return Err(ScimError::invalid_value(format!("{path}: text must not contain U+0000")));
+        }
         (AttrType::String | AttrType::Reference, Value::String(_)) => true,
         // employeeNumber arrives as a JSON number from some clients.
         (AttrType::String, Value::Number(n)) => return Ok(Value::String(n.to_string())),
@@ -208,6 +212,12 @@ mod tests {
         let name = user_attr("name");
         let got = attribute(name, &json!({"GIVENNAME": "Ann", "familyname": "Lee", "x": 1}), "name").unwrap().unwrap();
         assert_eq!(serde_json::to_string(&got).unwrap(), r#"{"familyName":"Lee","givenName":"Ann"}"#);
+    }
+
+    #[test]
+    fn text_with_u0000_is_refused() {
+        let err = scalar_value(AttrType::String, &json!("a\0b"), "title").unwrap_err();
+        assert_eq!((err.status, err.detail.contains("title")), (400, true));
     }
 
     #[test]

@@ -42,7 +42,7 @@ async fn a_tenants_writers_wait_for_each_other_across_instances() {
 
     // Another instance waits for acme's lock...
     let waiting = tokio::time::timeout(Duration::from_millis(500), other.begin(acme)).await;
-    assert!(waiting.is_err(), "a second transaction of the tenant did not wait");
+    assert!(waiting.is_err(), "a second transaction of the tenant did not wait: {:?}", waiting.map(|r| r.err()));
     // ...but not for globex, and reads do not wait at all.
     let mut free = tokio::time::timeout(Duration::from_secs(5), other.begin(globex)).await.unwrap().unwrap();
     free.insert_user(&user("u1", "alice", json!({}))).await.unwrap();
@@ -108,9 +108,10 @@ async fn seats_never_exceed_the_limit_across_instances() {
 }
 
 async fn join(store: &PgStore, scope: TenantScope, id: &str, since: i64) {
+    // As the seat rules do: count the user as pending, then write it.
     let mut tx = store.begin(scope).await.unwrap();
-    tx.insert_user(&pending(id, since)).await.unwrap();
     tx.adjust_seat_counters(0, 1).await.unwrap();
+    tx.insert_user(&pending(id, since)).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -179,4 +180,49 @@ async fn a_new_token_does_not_wait_for_the_tenants_transaction() {
     let token = lanyard_store::NewToken { id: "t1".into(), hash: vec![1; 32], label: None, created_at: 1, expires_at: None };
     let created = tokio::time::timeout(Duration::from_secs(5), db.store.create_token(acme, &token)).await;
     assert!(created.expect("create_token waited for the tenant's lock").is_ok());
+}
+
+#[tokio::test]
+async fn scratch_databases_carry_their_creation_time() {
+    let scratch = ScratchDb::new().await;
+    let rest = scratch.name.strip_prefix(lanyard_store_postgres::SCRATCH_PREFIX).unwrap();
+    let (created, _) = rest.split_once('_').unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(created.parse::<u64>().unwrap().abs_diff(now) < 600, "{}", scratch.name);
+    assert!(scratch.name.len() < 64, "PostgreSQL names stop at 63 bytes");
+    assert!(lanyard_store_postgres::drop_database(&crate::support::admin_url(), "postgres").await.is_err());
+}
+
+/// Writers of one tenant wait for their turn without holding a connection:
+/// a burst on one tenant leaves the pool to reads and other tenants.
+#[tokio::test]
+async fn a_burst_on_one_tenant_leaves_connections_for_the_rest() {
+    let db = TestDb::new().await;
+    let store = Arc::new(db.scratch.connect(PgOptions { pool_size: 3, statement_timeout: Some(Duration::from_secs(30)) }).await);
+    let acme = db.tenant("acme").await;
+    let globex = db.tenant("globex").await;
+    let mut holder = store.begin(acme).await.unwrap();
+    holder.adjust_seat_counters(1, 0).await.unwrap();
+    let burst: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin(acme).await.unwrap();
+                tx.insert_user(&user(&format!("u{i}"), &format!("user{i}"), json!({}))).await.unwrap();
+                tx.commit().await.unwrap();
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let read = tokio::time::timeout(Duration::from_secs(3), store.tenant(acme)).await;
+    assert_eq!(read.expect("a read found no free connection").unwrap().seats_assigned, 0);
+    let mut other = tokio::time::timeout(Duration::from_secs(3), store.begin(globex)).await.expect("another tenant waited").unwrap();
+    other.insert_user(&user("g1", "g1", json!({}))).await.unwrap();
+    other.commit().await.unwrap();
+    holder.commit().await.unwrap();
+    for task in burst {
+        tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap();
+    }
+    let page = store.list_users(acme, &lanyard_store::ListQuery::default()).await.unwrap();
+    assert_eq!(page.total, 10);
 }

@@ -173,3 +173,32 @@ async fn the_audit_log_is_read_in_order_and_filtered() {
     assert_eq!(ats(list(AuditQuery { limit: -5, ..Default::default() }).await), [10, 20, 30]);
     assert!(list(AuditQuery { action_prefix: Some("user.\u{0}".into()), ..Default::default() }).await.is_empty());
 }
+
+#[tokio::test]
+async fn tenants_and_tokens_move_between_databases() {
+    let db = TestDb::new().await;
+    let acme = db.tenant("acme").await;
+    db.store.create_token(acme, &token("t1", 1)).await.unwrap();
+    db.store.revoke_token(acme, "t1", 50).await.unwrap();
+    db.store.touch_token("t1", 40).await.unwrap();
+    let exported = db.store.tokens_with_hashes(acme).await.unwrap();
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0].1, vec![1; 32]);
+
+    let target = TestDb::new().await;
+    let mut original = db.store.tenant(acme).await.unwrap();
+    original.seats_assigned = 4;
+    original.seats_pending = 2;
+    original.seat_limit = Some(4);
+    let imported = target.store.import_tenant(&original).await.unwrap();
+    assert_eq!(lanyard_store::Tenant { id: imported.id, ..original.clone() }, imported);
+    assert_eq!(target.store.tenant_by_slug("acme").await.unwrap(), Some(imported.clone()));
+    let scope = TenantScope::of(&imported);
+    let (record, hash) = &exported[0];
+    target.store.import_token(scope, record, hash).await.unwrap();
+    let (found, tenant) = target.store.token_by_hash(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!(found, lanyard_store::TokenRecord { tenant_id: imported.id, ..record.clone() });
+    assert_eq!(tenant, imported);
+    assert!(matches!(target.store.import_tenant(&original).await, Err(StoreError::Conflict { what: "slug" })));
+    assert!(matches!(target.store.import_token(scope, record, hash).await, Err(StoreError::Conflict { .. })));
+}

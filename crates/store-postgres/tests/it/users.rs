@@ -1,6 +1,6 @@
 //! Users: round trips, uniqueness per tenant, the seat queue, isolation.
 
-use lanyard_store::{ListQuery, SeatState, SeatStatus, Store, StoreError};
+use lanyard_store::{ListQuery, SeatState, SeatStatus, Store, StoreError, TenantScope, UserRow};
 use serde_json::json;
 
 use crate::support::{TestDb, pending, user};
@@ -100,44 +100,75 @@ async fn another_tenant_never_sees_rows() {
     assert!(db.store.user(acme, "u1").await.unwrap().is_some());
 }
 
+/// Users joining the queue as the seat rules add them: each in a
+/// transaction that adds to the tenant's pending counter.
+async fn join(db: &TestDb, scope: TenantScope, users: &[UserRow]) {
+    let mut tx = db.tx(scope).await;
+    for u in users {
+        tx.adjust_seat_counters(0, 1).await.unwrap();
+        tx.insert_user(u).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn queue(db: &TestDb, scope: TenantScope) -> Vec<(String, Option<i64>)> {
+    let mut tx = db.tx(scope).await;
+    let queue = tx.oldest_pending(100).await.unwrap().into_iter().map(|u| (u.id, u.seat.pending_since)).collect();
+    tx.commit().await.unwrap();
+    queue
+}
+
+fn entries(list: &[(&str, i64)]) -> Vec<(String, Option<i64>)> {
+    list.iter().map(|(id, at)| (id.to_string(), Some(*at))).collect()
+}
+
 #[tokio::test]
 async fn the_seat_queue_keeps_the_order_users_joined_it() {
     let db = TestDb::new().await;
     let acme = db.tenant("acme").await;
     let mut seated = user("s", "s", json!({}));
     seated.seat = SeatState { status: SeatStatus::Assigned, assigned_at: Some(1), pending_since: None };
+    db.insert_users(acme, &[seated]).await;
     // Stamps that go forward are kept as given.
-    db.insert_users(acme, &[pending("first", 10), seated, pending("second", 20)]).await;
+    join(&db, acme, &[pending("first", 10), pending("second", 20)]).await;
     // A stamp from a clock that is behind, or equal, still queues last.
-    db.insert_users(acme, &[pending("behind", 5), pending("tie", 21)]).await;
+    join(&db, acme, &[pending("behind", 5), pending("tie", 21)]).await;
+    assert_eq!(queue(&db, acme).await, entries(&[("first", 10), ("second", 20), ("behind", 21), ("tie", 22)]));
     let mut tx = db.tx(acme).await;
-    let queue = tx.oldest_pending(10).await.unwrap();
-    let order: Vec<(&str, Option<i64>)> = queue.iter().map(|u| (u.id.as_str(), u.seat.pending_since)).collect();
-    assert_eq!(order, [("first", Some(10)), ("second", Some(20)), ("behind", Some(21)), ("tie", Some(22))]);
     let ids: Vec<String> = tx.oldest_pending(2).await.unwrap().into_iter().map(|u| u.id).collect();
     assert_eq!(ids, ["first", "second"]);
     assert!(tx.oldest_pending(0).await.unwrap().is_empty());
     assert!(tx.oldest_pending(-1).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
 
-    // Updating a queued user (its stamp as read) keeps its place.
-    let mut first = queue[0].clone();
+    // Updating a queued user (its stamp as read) keeps its place, even in
+    // a transaction that queues someone else.
+    let mut tx = db.tx(acme).await;
+    let mut first = tx.user("first").await.unwrap().unwrap();
+    let mut second = tx.user("second").await.unwrap().unwrap();
+    tx.adjust_seat_counters(0, 1).await.unwrap();
     first.display_name = Some("First".into());
-    first.version = 2;
     tx.update_user(&first).await.unwrap();
-    // Seating a user takes it out; a user that re-joins queues last.
-    let mut second = queue[1].clone();
+    // Seating a user takes it out; when it joins again it queues last.
     second.seat = SeatState { status: SeatStatus::Assigned, assigned_at: Some(30), pending_since: None };
     tx.update_user(&second).await.unwrap();
     second.seat = SeatState { status: SeatStatus::Pending, assigned_at: None, pending_since: Some(1) };
     tx.update_user(&second).await.unwrap();
     tx.commit().await.unwrap();
+    assert_eq!(queue(&db, acme).await, entries(&[("first", 10), ("behind", 21), ("tie", 22), ("second", 23)]));
+}
 
-    let mut tx = db.tx(acme).await;
-    let ids: Vec<String> = tx.oldest_pending(10).await.unwrap().into_iter().map(|u| u.id).collect();
-    assert_eq!(ids, ["first", "behind", "tie", "second"]);
-    assert_eq!(tx.user("first").await.unwrap().unwrap().seat.pending_since, Some(10));
-    assert_eq!(tx.user("second").await.unwrap().unwrap().seat.pending_since, Some(23));
-    tx.commit().await.unwrap();
+#[tokio::test]
+async fn restored_users_keep_their_stamps() {
+    let db = TestDb::new().await;
+    let acme = db.tenant("acme").await;
+    // An import writes users without moving the counters: stamps stay as
+    // exported, and the queue follows them (ties by creation order).
+    db.insert_users(acme, &[pending("late", 30), pending("early", 10), pending("tie-a", 20), pending("tie-b", 20)]).await;
+    assert_eq!(queue(&db, acme).await, entries(&[("early", 10), ("tie-a", 20), ("tie-b", 20), ("late", 30)]));
+    // Users joining afterwards queue after them.
+    join(&db, acme, &[pending("new", 15)]).await;
+    assert_eq!(queue(&db, acme).await[4], ("new".to_string(), Some(31)));
 }
 
 #[tokio::test]

@@ -1,0 +1,62 @@
+//! The event feed for the application behind Lanyard: every change is
+//! written to the outbox in the transaction of the change, with the
+//! resource as it now is and what changed.
+
+use lanyard_store::{NewEvent, StoreResult, StoreTx};
+use serde_json::{Value, json};
+
+pub(crate) async fn record(tx: &mut dyn StoreTx, at: i64, kind: &str, resource: (&str, &str), data: Value) -> StoreResult<()> {
+    let event = NewEvent {
+        at,
+        kind: kind.to_string(),
+        resource_type: Some(resource.0.to_string()),
+        resource_id: Some(resource.1.to_string()),
+        data,
+    };
+    tx.insert_event(&event).await
+}
+
+/// `{"resource": …, "changed": [attribute names]}` for a resource whose
+/// stored document went from `old` to `new` (`Null` when created).
+pub(crate) fn change(resource: Value, old: &Value, new: &Value) -> Value {
+    json!({ "resource": resource, "changed": changed_attributes(old, new) })
+}
+
+/// Top-level attributes (and attributes of extensions, as `urn:…:name`)
+/// whose value differs between two documents, in the order of `new` then
+/// the removed ones.
+pub(crate) fn changed_attributes(old: &Value, new: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let (old, new) = (old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty));
+    let mut changed = Vec::new();
+    for key in new.keys().chain(old.keys().filter(|k| !new.contains_key(*k))) {
+        if key == "schemas" || old.get(key) == new.get(key) {
+            continue;
+        }
+        match (key.starts_with("urn:"), old.get(key), new.get(key)) {
+            (true, before, after) => {
+                let names = changed_attributes(before.unwrap_or(&Value::Null), after.unwrap_or(&Value::Null));
+                changed.extend(names.into_iter().map(|n| format!("{key}:{n}")));
+            }
+            _ => changed.push(key.clone()),
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_changed_added_and_removed_attributes_and_extension_attributes() {
+        let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let old = json!({"schemas": ["a"], "userName": "a", "title": "T", "nickName": "n", ext: {"department": "D", "costCenter": "1"}});
+        let new = json!({"schemas": ["b"], "userName": "a", "title": "U", "active": true, ext: {"department": "E", "costCenter": "1"}});
+        assert_eq!(
+            changed_attributes(&old, &new),
+            vec!["title".to_string(), "active".into(), format!("{ext}:department"), "nickName".into()]
+        );
+        assert_eq!(changed_attributes(&Value::Null, &json!({"userName": "a"})), vec!["userName".to_string()]);
+    }
+}
