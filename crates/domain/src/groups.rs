@@ -9,7 +9,9 @@ use lanyard_scim::patch::{self, MemberOp};
 use lanyard_scim::projection::Projection;
 use lanyard_scim::resource;
 use lanyard_scim::schema::GROUP_TYPE;
-use lanyard_store::{GroupRow, MemberRef, MemberRow, StoreTx};
+use std::collections::HashSet;
+
+use lanyard_store::{GroupRow, MemberRef, MemberRow, MemberType, StoreTx};
 use serde_json::{Value, json};
 
 use crate::render::{etag, group_json};
@@ -66,36 +68,111 @@ async fn resolve_members(tx: &mut dyn StoreTx, group_id: &str, ids: &[String]) -
     Ok(found)
 }
 
-/// Applies member operations in order; returns whether anything changed.
-async fn apply_member_ops(tx: &mut dyn StoreTx, group_id: &str, ops: Vec<MemberOp>) -> Result<bool, ScimError> {
-    let mut changed = false;
+/// Members that an operation added or removed, in the order it happened.
+#[derive(Default)]
+struct MemberChanges(Vec<(&'static str, MemberRef)>);
+
+impl MemberChanges {
+    fn added(&mut self, refs: impl IntoIterator<Item = MemberRef>) {
+        self.0.extend(refs.into_iter().map(|m| ("group.member_added", m)));
+    }
+    fn removed(&mut self, refs: impl IntoIterator<Item = MemberRef>) {
+        self.0.extend(refs.into_iter().map(|m| ("group.member_removed", m)));
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// One event per member added or removed.
+    async fn record(&self, tx: &mut dyn StoreTx, now: i64, group: &GroupRow) -> Result<(), ScimError> {
+        for (kind, member) in &self.0 {
+            member_event(tx, now, kind, (&group.id, &group.display_name), member).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `group.member_added` / `group.member_removed` of one member.
+pub(crate) async fn member_event(
+    tx: &mut dyn StoreTx,
+    now: i64,
+    kind: &str,
+    (group_id, group_name): (&str, &str),
+    member: &MemberRef,
+) -> Result<(), ScimError> {
+    let data = json!({
+        "group": { "id": group_id, "displayName": group_name },
+        "member": { "value": member.id, "type": member.kind.as_str() },
+    });
+    events::record(tx, now, kind, ("Group", group_id), data).await.map_err(scim_error)
+}
+
+/// A deleted user leaves each of its groups.
+pub(crate) async fn user_left_groups(
+    tx: &mut dyn StoreTx,
+    now: i64,
+    user_id: &str,
+    groups: &[lanyard_store::UserGroupRef],
+) -> Result<(), ScimError> {
+    let member = MemberRef { id: user_id.to_string(), kind: MemberType::User };
+    for g in groups {
+        member_event(tx, now, "group.member_removed", (&g.group_id, &g.display), &member).await?;
+    }
+    Ok(())
+}
+
+/// The refs not already among `present`, each once.
+fn new_refs(refs: &[MemberRef], present: &[MemberRef]) -> Vec<MemberRef> {
+    let mut seen: HashSet<&str> = present.iter().map(|m| m.id.as_str()).collect();
+    refs.iter().filter(|m| seen.insert(m.id.as_str())).cloned().collect()
+}
+
+/// Applies member operations in order; returns who was added and removed.
+async fn apply_member_ops(tx: &mut dyn StoreTx, group_id: &str, ops: Vec<MemberOp>) -> Result<MemberChanges, ScimError> {
+    let mut changes = MemberChanges::default();
     for op in ops {
-        let n = match op {
+        match op {
             MemberOp::Add(ids) => {
                 let refs = resolve_members(tx, group_id, &ids).await?;
-                tx.add_members(group_id, &refs).await.map_err(scim_error)?
+                let ids: Vec<String> = refs.iter().map(|m| m.id.clone()).collect();
+                let present = tx.members_among(group_id, &ids).await.map_err(scim_error)?;
+                tx.add_members(group_id, &refs).await.map_err(scim_error)?;
+                changes.added(new_refs(&refs, &present));
             }
-            MemberOp::Remove(ids) => tx.remove_members(group_id, &ids).await.map_err(scim_error)?,
-            MemberOp::RemoveAll => tx.clear_members(group_id).await.map_err(scim_error)?,
+            MemberOp::Remove(ids) => {
+                let present = tx.members_among(group_id, &ids).await.map_err(scim_error)?;
+                tx.remove_members(group_id, &ids).await.map_err(scim_error)?;
+                changes.removed(present);
+            }
+            MemberOp::RemoveAll => {
+                let present = tx.member_refs(group_id).await.map_err(scim_error)?;
+                tx.clear_members(group_id).await.map_err(scim_error)?;
+                changes.removed(present);
+            }
             MemberOp::ReplaceAll(ids) => {
                 let refs = resolve_members(tx, group_id, &ids).await?;
-                let removed = tx.clear_members(group_id).await.map_err(scim_error)?;
-                removed + tx.add_members(group_id, &refs).await.map_err(scim_error)?
+                let present = tx.member_refs(group_id).await.map_err(scim_error)?;
+                tx.clear_members(group_id).await.map_err(scim_error)?;
+                tx.add_members(group_id, &refs).await.map_err(scim_error)?;
+                let kept: HashSet<&str> = refs.iter().map(|m| m.id.as_str()).collect();
+                let gone: Vec<MemberRef> = present.iter().filter(|m| !kept.contains(m.id.as_str())).cloned().collect();
+                changes.removed(gone);
+                changes.added(new_refs(&refs, &present));
             }
             MemberOp::RemoveMatching(filter) => {
                 let members_attr = GROUP_TYPE.schema.attr("members").ok_or_else(ScimError::internal)?;
                 let refs = tx.member_refs(group_id).await.map_err(scim_error)?;
-                let ids: Vec<String> = refs
+                let matching: Vec<MemberRef> = refs
                     .into_iter()
                     .filter(|m| element_matches(&filter, &json!({"value": m.id, "type": m.kind.as_str()}), members_attr))
-                    .map(|m| m.id)
                     .collect();
-                tx.remove_members(group_id, &ids).await.map_err(scim_error)?
+                let ids: Vec<String> = matching.iter().map(|m| m.id.clone()).collect();
+                tx.remove_members(group_id, &ids).await.map_err(scim_error)?;
+                changes.removed(matching);
             }
-        };
-        changed |= n > 0;
+        }
     }
-    Ok(changed)
+    Ok(changes)
 }
 
 impl Lanyard {
@@ -124,6 +201,9 @@ impl Lanyard {
         row.member_count = tx.add_members(&row.id, &refs).await.map_err(scim_error)? as i64;
         let data = events::change(group_json(&row, None, &caller.base_url), &Value::Null, &row.doc);
         events::record(tx.as_mut(), now, "group.created", ("Group", &row.id), data).await.map_err(scim_error)?;
+        let mut initial = MemberChanges::default();
+        initial.added(new_refs(&refs, &[]));
+        initial.record(tx.as_mut(), now, &row).await?;
         audit::record(
             tx.as_mut(),
             now,
@@ -233,7 +313,8 @@ impl Lanyard {
             o.remove("members");
         }
         let doc_changed = doc != row.doc;
-        let members_changed = apply_member_ops(tx.as_mut(), id, member_ops).await?;
+        let member_changes = apply_member_ops(tx.as_mut(), id, member_ops).await?;
+        let members_changed = !member_changes.is_empty();
         if !doc_changed && !members_changed {
             return Ok(());
         }
@@ -249,6 +330,7 @@ impl Lanyard {
             changed.push(json!("members"));
         }
         events::record(tx.as_mut(), now, "group.updated", ("Group", id), data).await.map_err(scim_error)?;
+        member_changes.record(tx.as_mut(), now, &row).await?;
         let detail = json!({ "displayName": row.display_name, "renamedFrom": (old_name != row.display_name).then_some(old_name), "membersChanged": members_changed });
         audit::record(tx.as_mut(), now, &actor, "group.updated", Some(("Group", id)), detail).await.map_err(scim_error)?;
         tx.commit().await.map_err(scim_error)

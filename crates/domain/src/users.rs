@@ -246,10 +246,11 @@ impl Lanyard {
         let actor = caller.actor();
         let mut tx = self.store.begin(caller.scope).await.map_err(scim_error)?;
         let now = now();
-        let mut row = tx.user(id).await.map_err(scim_error)?.ok_or_else(user_not_found)?;
+        let (mut row, groups) = tx.user_with_groups(id).await.map_err(scim_error)?.ok_or_else(user_not_found)?;
         check_if_match(if_match, row.version)?;
         let seat_move = Seats { tx: tx.as_mut(), now, actor: &actor }.deactivate(&mut row, "user.deleted").await.map_err(scim_error)?;
         tx.delete_user(id).await.map_err(scim_error)?;
+        crate::groups::user_left_groups(tx.as_mut(), now, id, &groups).await?;
         let data = json!({ "resource": user_json(&row, &[], &caller.base_url) });
         events::record(tx.as_mut(), now, "user.deleted", ("User", id), data).await.map_err(scim_error)?;
         if let Some(m) = seat_move {

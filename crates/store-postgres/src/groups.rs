@@ -220,6 +220,29 @@ pub(crate) async fn member_refs(conn: &mut PgConnection, tenant: TenantId, group
     found.iter().map(member_ref).collect()
 }
 
+/// Which of these ids are members of the group, in insertion order.
+pub(crate) async fn members_among(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    group_id: &str,
+    ids: &[String],
+) -> StoreResult<Vec<MemberRef>> {
+    let ids = text::storable(ids);
+    if ids.is_empty() || has_nul(group_id) {
+        return Ok(Vec::new());
+    }
+    let found = sqlx::query(
+        "SELECT member_id, member_type FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND member_id = ANY($3) ORDER BY seq",
+    )
+    .bind(tenant)
+    .bind(group_id)
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    found.iter().map(member_ref).collect()
+}
+
 /// Members of these groups in insertion order, each with a display name:
 /// a user's displayName (else userName), a nested group's displayName.
 pub(crate) async fn members_of(conn: &mut PgConnection, tenant: TenantId, group_ids: &[String]) -> StoreResult<Vec<MemberRow>> {

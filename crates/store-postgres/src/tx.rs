@@ -237,6 +237,12 @@ impl StoreTx for PgTx {
         self.note(found)
     }
 
+    async fn members_among(&mut self, group_id: &str, ids: &[String]) -> StoreResult<Vec<MemberRef>> {
+        let (tenant, conn) = (self.tenant, self.conn()?);
+        let found = groups::members_among(conn, tenant, group_id, ids).await;
+        self.note(found)
+    }
+
     async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()> {
         let (tenant, conn) = (self.tenant, self.conn()?);
         let done = audit::insert(conn, tenant, event).await;

@@ -194,6 +194,28 @@ pub(crate) async fn member_refs(conn: &mut SqliteConnection, tenant: TenantId, g
         .collect()
 }
 
+/// Which of these ids are members of the group, in insertion order.
+pub(crate) async fn members_among(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    group_id: &str,
+    ids: &[String],
+) -> StoreResult<Vec<MemberRef>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT member_id, member_type FROM group_members WHERE tenant_id = ?1 AND group_id = ?2 AND member_id IN ({}) ORDER BY seq",
+            placeholders(3, chunk.len())
+        );
+        let found = bind_ids(sqlx::query(&sql).bind(tenant).bind(group_id), chunk).fetch_all(&mut *conn).await.map_err(db)?;
+        for row in &found {
+            let kind: String = row.try_get(1).map_err(db)?;
+            out.push(MemberRef { id: row.try_get(0).map_err(db)?, kind: member_type(&kind)? });
+        }
+    }
+    Ok(out)
+}
+
 /// Members of these groups in insertion order, each with a display name:
 /// a user's displayName (else userName), a nested group's displayName.
 pub(crate) async fn members_of(conn: &mut SqliteConnection, tenant: TenantId, group_ids: &[String]) -> StoreResult<Vec<MemberRow>> {

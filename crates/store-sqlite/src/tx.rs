@@ -165,6 +165,11 @@ impl StoreTx for SqliteTx {
         groups::member_refs(&mut self.conn, self.tenant, group_id).await
     }
 
+    async fn members_among(&mut self, group_id: &str, ids: &[String]) -> StoreResult<Vec<MemberRef>> {
+        self.flush().await?;
+        groups::members_among(&mut self.conn, self.tenant, group_id, ids).await
+    }
+
     async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()> {
         audit::push(&mut self.pending, self.tenant, event);
         Ok(())

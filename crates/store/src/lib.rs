@@ -152,6 +152,8 @@ pub trait StoreTx: Send {
     /// case; this returns all of a group's member refs for the rare filter
     /// forms that need them.
     async fn member_refs(&mut self, group_id: &str) -> StoreResult<Vec<MemberRef>>;
+    /// Which of these ids are members of the group (in insertion order).
+    async fn members_among(&mut self, group_id: &str, ids: &[String]) -> StoreResult<Vec<MemberRef>>;
 
     async fn insert_audit(&mut self, event: &NewAuditEvent) -> StoreResult<()>;
     async fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()>;

@@ -101,3 +101,40 @@ async fn the_global_feed_holds_every_tenant_and_a_tenant_feed_only_its_own() {
     let new: Vec<&str> = kinds(&after[all.len()..]).iter().map(|k| k.0).collect();
     assert_eq!(new, ["user.created", "seat.assigned"], "nothing from the failed write");
 }
+
+#[tokio::test]
+async fn member_changes_are_one_event_per_member_added_or_removed() {
+    let s = TestServer::start().await;
+    let acme = s.tenant("acme").await;
+    let (a, b, c) = (acme.create_user("a@x.com").await, acme.create_user("b@x.com").await, acme.create_user("c@x.com").await);
+    let start = feed_of(&s, Some("acme"), EventPosition::default(), 6).await.last().unwrap().position;
+    let g = acme.post("/Groups", &json!({"displayName": "Eng", "members": [{"value": a}]})).await.id();
+    let path = format!("/Groups/{g}");
+    // Adding a member twice, and a present one, adds each once.
+    let add = patch_op(json!([{"op": "add", "path": "members", "value": [{"value": b}, {"value": b}, {"value": a}]}]));
+    acme.patch(&path, &add).await.expect(204);
+    acme.patch(&path, &patch_op(json!([{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]))).await.expect(204);
+    acme.put(&path, &json!({"displayName": "Eng", "members": [{"value": b}, {"value": c}]})).await.expect(200);
+    acme.delete(&format!("/Users/{c}")).await.expect(204);
+
+    let events = feed_of(&s, Some("acme"), start, 9).await;
+    let members: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.event.kind.starts_with("group.member_"))
+        .map(|e| (e.event.kind.as_str(), e.event.data["member"]["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("group.member_added", a.as_str()),
+            ("group.member_added", b.as_str()),
+            ("group.member_removed", a.as_str()),
+            ("group.member_added", c.as_str()),
+            ("group.member_removed", c.as_str()),
+        ]
+    );
+    let first = events.iter().find(|e| e.event.kind == "group.member_added").unwrap();
+    assert_eq!(first.event.data["group"], json!({"id": g, "displayName": "Eng"}));
+    assert_eq!(first.event.data["member"]["type"], "User");
+    assert_eq!(first.event.resource_id.as_deref(), Some(g.as_str()));
+}
