@@ -8,6 +8,7 @@ mod events;
 mod groups;
 mod render;
 mod resources;
+mod retention;
 mod search;
 mod seat_admin;
 mod seats;

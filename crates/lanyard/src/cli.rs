@@ -107,6 +107,9 @@ pub struct ServeArgs {
     /// Serve GET /metrics on the main address to "Authorization: Bearer <this>".
     #[arg(long, env = "LANYARD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Delete audit events older than this (e.g. 365d); kept forever when absent.
+    #[arg(long, env = "LANYARD_AUDIT_RETENTION", value_parser = duration)]
+    pub audit_retention: Option<Duration>,
 }
 
 impl ServeArgs {

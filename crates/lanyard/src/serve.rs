@@ -32,6 +32,10 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (--metrics-listen)"))?),
         None => None,
     };
+    if let Some(retention) = args.audit_retention {
+        let app = app.clone();
+        tokio::spawn(async move { app.keep_audit_for(retention).await });
+    }
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;

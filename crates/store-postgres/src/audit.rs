@@ -53,3 +53,17 @@ pub(crate) async fn list(conn: &mut PgConnection, tenant: TenantId, query: &Audi
         .map_err(db)?;
     found.iter().map(rows::audit).collect()
 }
+
+/// Rows deleted per statement: each batch is its own short write.
+pub(crate) const PRUNE_BATCH: u64 = 5000;
+
+/// Deletes up to [`PRUNE_BATCH`] of the oldest events older than `before`.
+pub(crate) async fn prune_batch(conn: &mut PgConnection, before: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT $2)")
+        .bind(before)
+        .bind(PRUNE_BATCH as i64)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected())
+}

@@ -28,12 +28,19 @@ impl Default for PgOptions {
     }
 }
 
+/// See [`configured`].
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+
 /// The settings every connection starts with.
 fn configured(url: &str, options: &PgOptions) -> StoreResult<PgConnectOptions> {
     let mut connect = PgConnectOptions::from_str(url).map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
     if connect.get_application_name().is_none() {
         connect = connect.application_name("lanyard");
     }
+    // A session left idle inside a transaction holds the tenant's row lock
+    // and keeps the event feed (which waits for the oldest transaction)
+    // from moving: end it.
+    connect = connect.options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT)]);
     if let Some(timeout) = options.statement_timeout {
         // 0 would mean "no timeout": round a sub-millisecond timeout up.
         let ms = timeout.as_millis().max(1);
@@ -60,11 +67,11 @@ mod tests {
     fn the_statement_timeout_is_a_startup_option() {
         let options = PgOptions { pool_size: 2, statement_timeout: Some(Duration::from_millis(1500)) };
         let connect = configured("postgres://u@localhost:5433/db", &options).unwrap();
-        assert_eq!(connect.get_options(), Some("-c statement_timeout=1500ms"));
+        assert_eq!(connect.get_options(), Some("-c idle_in_transaction_session_timeout=60s -c statement_timeout=1500ms"));
         assert_eq!(connect.get_port(), 5433);
         assert_eq!(connect.get_database(), Some("db"));
         let none = configured("postgres://u@localhost/db", &PgOptions { statement_timeout: None, ..PgOptions::default() }).unwrap();
-        assert_eq!(none.get_options(), None);
+        assert_eq!(none.get_options(), Some("-c idle_in_transaction_session_timeout=60s"));
     }
 
     #[test]

@@ -193,6 +193,18 @@ impl Store for PgStore {
         audit::list(&mut *self.conn().await?, scope.tenant_id(), query).await
     }
 
+    async fn prune_audit(&self, before: Micros) -> StoreResult<u64> {
+        // A connection per batch: writers get their turn between batches.
+        let mut deleted = 0;
+        loop {
+            let done = audit::prune_batch(&mut *self.conn().await?, before).await?;
+            deleted += done;
+            if done < audit::PRUNE_BATCH {
+                return Ok(deleted);
+            }
+        }
+    }
+
     async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>> {
         events::after(&mut *self.conn().await?, scope.map(|s| s.tenant_id()), after, limit).await
     }

@@ -184,6 +184,18 @@ impl Store for SqliteStore {
         audit::list(&mut *self.read().await?, scope.tenant_id(), query).await
     }
 
+    async fn prune_audit(&self, before: Micros) -> StoreResult<u64> {
+        // A connection per batch: writers get their turn between batches.
+        let mut deleted = 0;
+        loop {
+            let done = audit::prune_batch(&mut *self.write().await?, before).await?;
+            deleted += done;
+            if done < audit::PRUNE_BATCH {
+                return Ok(deleted);
+            }
+        }
+    }
+
     async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>> {
         events::after(&mut *self.read().await?, scope.map(|s| s.tenant_id()), after, limit).await
     }

@@ -98,6 +98,10 @@ pub trait Store: Send + Sync + 'static {
     // ---- audit ----
     async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
 
+    /// Deletes audit events of every tenant older than `before`, in
+    /// batches so writers are not held up; returns how many went.
+    async fn prune_audit(&self, before: Micros) -> StoreResult<u64>;
+
     // ---- event feed ----
     /// Up to `limit` events after `after`, of one tenant or of all, in feed
     /// order. Only events whose position can no longer be overtaken by a

@@ -115,3 +115,23 @@ fn uuid_like() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     format!("u{}", N.fetch_add(1, Ordering::Relaxed))
 }
+
+#[tokio::test]
+async fn audit_events_older_than_the_retention_are_pruned_and_newer_ones_kept() {
+    let s = TestServer::start().await;
+    let acme = s.tenant("acme").await;
+    acme.create_user("old@example.com").await;
+    let before = s.app.audit_events("acme", None, 1000).await.unwrap().len();
+    assert!(before >= 2);
+    // Nothing is a year old.
+    assert_eq!(s.app.prune_audit(std::time::Duration::from_secs(365 * 86_400)).await.unwrap(), 0);
+    assert_eq!(s.app.audit_events("acme", None, 1000).await.unwrap().len(), before);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    acme.create_user("new@example.com").await;
+    let all = s.app.audit_events("acme", None, 1000).await.unwrap();
+    // Cut at the second user's first event: the first user's events go.
+    let pruned = s.app.store().prune_audit(all[before].event.at).await.unwrap();
+    assert_eq!(pruned as usize, before);
+    let left = s.app.audit_events("acme", None, 1000).await.unwrap();
+    assert_eq!(left, all[before..].to_vec());
+}
