@@ -39,9 +39,14 @@ impl Caller {
 }
 
 pub fn generate_secret() -> String {
+    generate_secret_with(TOKEN_PREFIX)
+}
+
+/// 32 random bytes in hex after `prefix` (which says what the secret is for).
+pub fn generate_secret_with(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
+    format!("{prefix}{}", hex::encode(bytes))
 }
 
 pub fn hash_secret(secret: &str) -> Vec<u8> {

@@ -5,6 +5,7 @@
 mod audit;
 pub mod auth;
 mod events;
+pub mod feed;
 mod groups;
 mod render;
 mod resources;

@@ -37,6 +37,9 @@ pub enum Command {
     /// Subscription seats of a tenant.
     #[command(subcommand)]
     Seats(SeatsCommand),
+    /// Operator API keys: the application's credentials for /api/v1.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// A tenant's audit log, newest last.
     Audit {
         slug: String,
@@ -159,6 +162,21 @@ pub enum TenantCommand {
     },
     Delete {
         slug: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key (printed once): for every tenant, or with --tenant for one.
+    Create {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    List,
+    Revoke {
+        key_id: String,
     },
 }
 

@@ -9,7 +9,7 @@ use lanyard_scim::time::format_micros;
 use lanyard_store::{SeatCounters, SeatStatus, Store, Tenant};
 use serde_json::{Value, json};
 
-use crate::cli::{Args, Command, LogFormat, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
+use crate::cli::{ApiKeyCommand, Args, Command, LogFormat, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
 
 async fn open_store(args: &Args) -> anyhow::Result<Arc<dyn Store>> {
     let statement_timeout = args
@@ -136,6 +136,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Tenant(cmd) => tenant(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Token(cmd) => token(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
+        Command::ApiKey(cmd) => api_key(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Seats(cmd) => seats(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Audit { slug, since, limit } => {
             let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
@@ -261,6 +262,39 @@ async fn token(app: Lanyard, cmd: TokenCommand, json_mode: bool) -> anyhow::Resu
         TokenCommand::Revoke { slug, token_id } => {
             app.revoke_token(&slug, &token_id).await?;
             print(json_mode, &json!({"revoked": token_id}), || format!("revoked token {token_id}"));
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(app: Lanyard, cmd: ApiKeyCommand, json_mode: bool) -> anyhow::Result<()> {
+    match cmd {
+        ApiKeyCommand::Create { tenant, label } => {
+            let k = app.create_api_key(tenant.as_deref(), label.as_deref()).await?;
+            let scope = k.tenant.clone().unwrap_or_else(|| "every tenant".into());
+            print(json_mode, &json!(k), || format!("API key id: {} (for {scope})\nAPI key (shown once, store it now):\n{}", k.id, k.key));
+        }
+        ApiKeyCommand::List => {
+            let all = app.list_api_keys().await?;
+            let list: Vec<Value> = all
+                .iter()
+                .map(|k| json!({"id": k.id, "tenant": k.tenant, "label": k.label, "created": format_micros(k.created_at), "revoked": micros_json(k.revoked_at)}))
+                .collect();
+            print(json_mode, &Value::Array(list.clone()), || {
+                list.iter()
+                    .map(|k| {
+                        format!(
+                            "{}  tenant={} label={} created={} revoked={}",
+                            k["id"], k["tenant"], k["label"], k["created"], k["revoked"]
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        ApiKeyCommand::Revoke { key_id } => {
+            app.revoke_api_key(&key_id).await?;
+            print(json_mode, &json!({"revoked": key_id}), || format!("revoked API key {key_id}"));
         }
     }
     Ok(())

@@ -7,6 +7,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod api_keys;
 mod audit;
 mod batch;
 mod bind;
@@ -26,8 +27,8 @@ pub use dialect::SqliteDialect;
 
 use async_trait::async_trait;
 use lanyard_store::{
-    AuditEvent, AuditQuery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewTenant, NewToken, Page, Store,
-    StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
+    ApiKey, AuditEvent, AuditQuery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewApiKey, NewTenant,
+    NewToken, Page, Store, StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -154,6 +155,22 @@ impl Store for SqliteStore {
 
     async fn touch_token(&self, token_id: &str, at: Micros) -> StoreResult<()> {
         tenants::touch_token(&mut *self.write().await?, token_id, at).await
+    }
+
+    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey> {
+        api_keys::create(&mut *self.write().await?, key).await
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        api_keys::list(&mut *self.read().await?).await
+    }
+
+    async fn revoke_api_key(&self, id: &str, at: Micros) -> StoreResult<bool> {
+        api_keys::revoke(&mut *self.write().await?, id, at).await
+    }
+
+    async fn api_key_by_hash(&self, hash: &[u8]) -> StoreResult<Option<ApiKey>> {
+        api_keys::by_hash(&mut *self.read().await?, hash).await
     }
 
     async fn user(&self, scope: TenantScope, id: &str) -> StoreResult<Option<UserRow>> {

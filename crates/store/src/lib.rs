@@ -74,6 +74,14 @@ pub trait Store: Send + Sync + 'static {
     async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>>;
     async fn touch_token(&self, token_id: &str, at: Micros) -> StoreResult<()>;
 
+    // ---- operator API keys ----
+    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey>;
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// Sets `revoked_at`; `false` when there is no such key.
+    async fn revoke_api_key(&self, id: &str, at: Micros) -> StoreResult<bool>;
+    /// The key with this SHA-256 hash, revoked or not.
+    async fn api_key_by_hash(&self, hash: &[u8]) -> StoreResult<Option<ApiKey>>;
+
     // ---- users ----
     async fn user(&self, scope: TenantScope, id: &str) -> StoreResult<Option<UserRow>>;
     async fn list_users(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserRow>>;

@@ -5,6 +5,8 @@ use lanyard_scim::schema::ResolvedAttr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::TenantScope;
+
 pub type TenantId = i64;
 /// Microseconds since the Unix epoch, UTC.
 pub type Micros = i64;
@@ -269,4 +271,26 @@ pub struct Event {
     pub tenant: String,
     #[serde(flatten)]
     pub event: NewEvent,
+}
+
+/// An operator API key (credential for `/api/v1`): for every tenant when
+/// `tenant` is `None`, else for that tenant only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    /// The tenant's slug, for a key limited to one tenant.
+    pub tenant: Option<String>,
+    pub label: Option<String>,
+    pub created_at: Micros,
+    pub revoked_at: Option<Micros>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: String,
+    pub tenant: Option<TenantScope>,
+    /// SHA-256 of the secret; the secret itself is never stored.
+    pub hash: Vec<u8>,
+    pub label: Option<String>,
+    pub created_at: Micros,
 }

@@ -4,6 +4,7 @@
 //! limits and throttles, and the server loop.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod api;
 mod auth_throttle;
 mod client_addr;
 mod extract;
@@ -42,7 +43,8 @@ pub type App = MapRequest<Router, fn(Request) -> Request>;
 /// The main application: health, SCIM, and `/metrics` when a metrics token
 /// is set. Paths are normalized before routing (see [`path::normalize`]).
 pub fn app(state: AppState) -> App {
-    let mut router = Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(readyz)).merge(scim::router());
+    let mut router =
+        Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(readyz)).merge(scim::router()).merge(api::router());
     if state.web.settings.metrics_token.is_some() {
         router = router.route("/metrics", get(metrics_endpoint::with_token));
     }

@@ -72,6 +72,16 @@ async fn tenants_tokens_and_seats_from_the_command_line() {
     let audit = cli.json(&["audit", "acme"]);
     assert_eq!(audit.as_array().unwrap().len(), 2);
 
+    let key = cli.json(&["api-key", "create", "--tenant", "acme", "--label", "app"]);
+    let (key_id, secret) = (key["id"].as_str().unwrap().to_string(), key["key"].as_str().unwrap().to_string());
+    assert!(secret.starts_with("lya_") && key["tenant"] == "acme");
+    let keys = cli.json(&["api-key", "list"]);
+    assert_eq!((keys[0]["id"].as_str(), keys[0]["label"].as_str()), (Some(key_id.as_str()), Some("app")));
+    assert!(!keys.to_string().contains(&secret), "the key is never shown again");
+    cli.json(&["api-key", "revoke", &key_id]);
+    assert!(cli.json(&["api-key", "list"])[0]["revoked"].is_string());
+    assert!(!cli.run(&["api-key", "create", "--tenant", "nope"]).0);
+
     cli.json(&["tenant", "delete", "acme"]);
     assert_eq!(cli.json(&["tenant", "list"]), json!([]));
 }

@@ -138,3 +138,78 @@ async fn member_changes_are_one_event_per_member_added_or_removed() {
     assert_eq!(first.event.data["member"]["type"], "User");
     assert_eq!(first.event.resource_id.as_deref(), Some(g.as_str()));
 }
+
+async fn api(s: &TestServer, key: &str, path_and_query: &str) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new().get(format!("{}{path_and_query}", s.url)).bearer_auth(key).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Pages of `path` until `n` events have come (or 10 s passed), resuming
+/// from each page's `next`.
+async fn read_feed(s: &TestServer, key: &str, path: &str, n: usize) -> Vec<serde_json::Value> {
+    let (mut events, mut after) = (Vec::new(), String::new());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.len() < n && std::time::Instant::now() < deadline {
+        let (status, page) = api(s, key, &format!("{path}?limit=3&wait=1&after={after}")).await;
+        assert_eq!(status, 200, "{page}");
+        events.extend(page["events"].as_array().unwrap().iter().cloned());
+        after = page["next"].as_str().unwrap().to_string();
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_feed_over_http_pages_resumes_and_keeps_tenants_apart() {
+    let s = TestServer::start().await;
+    let acme = s.tenant("acme").await;
+    let other = s.tenant("other").await;
+    let global = s.app.create_api_key(None, Some("app")).await.unwrap();
+    let acme_key = s.app.create_api_key(Some("acme"), None).await.unwrap();
+    assert!(global.key.starts_with("lya_"));
+    for i in 0..3 {
+        acme.create_user(&format!("a{i}@x.com")).await;
+    }
+    other.create_user("o@x.com").await;
+
+    // Global key, whole feed: 4 users, each user.created + seat.assigned.
+    let all = read_feed(&s, &global.key, "/api/v1/events", 8).await;
+    assert_eq!(all.len(), 8);
+    assert_eq!(all[0]["type"], "user.created");
+    assert_eq!(all[0]["tenant"], "acme");
+    assert_eq!(all[0]["resource"]["type"], "User");
+    assert!(all[0]["data"]["resource"]["userName"].is_string());
+    assert!(all[0]["at"].as_str().unwrap().ends_with('Z'));
+    let cursors: Vec<&str> = all.iter().map(|e| e["cursor"].as_str().unwrap()).collect();
+    assert_eq!(cursors.iter().collect::<std::collections::HashSet<_>>().len(), 8, "no event twice");
+
+    // A tenant key reads its tenant only, on either path; never another's.
+    let mine = read_feed(&s, &acme_key.key, "/api/v1/events", 6).await;
+    assert!(mine.iter().all(|e| e["tenant"] == "acme") && mine.len() == 6);
+    assert_eq!(api(&s, &acme_key.key, "/api/v1/tenants/other/events").await.0, 404);
+    assert_eq!(read_feed(&s, &global.key, "/api/v1/tenants/other/events", 2).await.len(), 2);
+
+    // Long poll: a reader at the end waits and gets the next event.
+    let end = all.last().unwrap()["cursor"].as_str().unwrap().to_string();
+    let waiting = {
+        let (url, key) = (format!("{}/api/v1/events?wait=10&after={end}", s.url), global.key.clone());
+        tokio::spawn(async move {
+            reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap().json::<serde_json::Value>().await.unwrap()
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.create_user("late@x.com").await;
+    let page = waiting.await.unwrap();
+    assert_eq!(page["events"][0]["type"], "user.created");
+    assert_eq!(page["events"][0]["data"]["resource"]["userName"], "late@x.com");
+
+    // Bad input and bad keys.
+    assert_eq!(api(&s, &global.key, "/api/v1/events?after=nonsense").await.0, 400);
+    assert_eq!(api(&s, &global.key, "/api/v1/events?limit=0").await.0, 400);
+    assert_eq!(api(&s, &global.key, "/api/v1/tenants/nope/events").await.0, 404);
+    assert_eq!(api(&s, &acme.token, "/api/v1/events").await.0, 401, "a SCIM token is no API key");
+    assert_eq!(api(&s, "lya_wrong", "/api/v1/events").await.0, 401);
+    s.app.revoke_api_key(&global.id).await.unwrap();
+    let (status, body) = api(&s, &global.key, "/api/v1/events").await;
+    assert_eq!((status, body["status"].as_u64()), (401, Some(401)));
+}
