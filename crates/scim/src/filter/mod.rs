@@ -69,7 +69,10 @@ impl Filter {
     }
 }
 
-/// The canonical text of the filter, which parses back to the same filter.
+/// The canonical text of the filter, which parses back to the same filter
+/// when it fits [`MAX_FILTER_LEN`]: string values come out JSON-escaped, so
+/// the canonical text of an unquoted value such as `DOMAIN\ann` is longer
+/// than the raw text and can exceed the limit.
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.ast.fmt(f)

@@ -118,7 +118,9 @@ pub(crate) fn quote_bare_values(s: &str) -> String {
 fn literal(word: &str) -> String {
     let end = word.find([')', ']']).unwrap_or(word.len());
     let (core, suffix) = word.split_at(end);
-    if core.is_empty() {
+    // A control character is refused inside a quoted value (JSON strings
+    // cannot hold one raw); left unquoted, the grammar refuses it here too.
+    if core.is_empty() || core.chars().any(|c| c < ' ') {
         return word.to_string();
     }
     let lowered = core.to_ascii_lowercase();

@@ -203,3 +203,25 @@ fn matches_tolerates_documents_of_the_wrong_shape() {
     let lone = json!({"emails": {"value": "A@B"}});
     assert!(f.matches(&lone), "a lone value of a multi-valued attribute is one element");
 }
+
+/// Found by `cargo fuzz` (fuzz/regressions/filter/canonical-text-over-length-limit):
+/// an unquoted value with raw control characters was quoted and escaped
+/// (`\u000e`, six bytes each) although the same value in quotes is refused,
+/// and its canonical text grew past the length limit. Now both are
+/// `invalidFilter`. Escaping can still lengthen a bare value (`\` becomes
+/// `\\`): parsing such canonical text again is a clean `invalidFilter`.
+#[test]
+fn control_characters_in_values_are_refused_quoted_or_not() {
+    for raw in ["title eq \"a\u{1}b\"", "title eq a\u{1}b", "emails co \u{e}\u{e}x", "title eq \0", "emails[value eq a\u{1f}]"] {
+        let e = refused(raw, &USER_TYPE);
+        assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidFilter)), "{raw:?}");
+    }
+    assert_eq!(canonical(r"externalId eq DOMAIN\ann"), r#"externalId eq "DOMAIN\\ann""#);
+
+    let raw = format!("externalId eq {}", "\\".repeat(MAX_FILTER_LEN - 20));
+    let text = Filter::parse(&raw, &USER_TYPE).unwrap().to_string();
+    assert!(text.len() > MAX_FILTER_LEN, "{} bytes", text.len());
+    let e = refused(&text, &USER_TYPE);
+    assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidFilter)));
+    assert!(e.detail.contains("longer than"), "{}", e.detail);
+}
