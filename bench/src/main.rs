@@ -7,8 +7,10 @@
 //! requests per second, p50/p99 latency, errors, each server's peak RSS and
 //! the database size (also as JSON).
 
+mod baseline;
 mod report;
 mod scenarios;
+mod seed;
 mod server;
 
 use clap::{Parser, ValueEnum};
@@ -25,6 +27,11 @@ pub enum Scenario {
     Patch,
     /// Member add/remove PATCHes on one group holding every preloaded user.
     Members,
+    /// Pages through every user of the first tenant with `count=1000`.
+    Page,
+    /// The machine's limit on this run: a trivial axum handler, and a bare
+    /// SQLite primary-key read and insert behind axum (no Lanyard).
+    Baseline,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -40,9 +47,13 @@ pub enum Database {
 pub struct Args {
     #[arg(value_enum)]
     pub scenario: Scenario,
-    /// Users to create (sync/create) or to preload (filter/patch).
+    /// Users to create (sync/create) or to preload (filter/patch/members/page;
+    /// rows for baseline).
     #[arg(long, default_value_t = 10_000)]
     pub users: usize,
+    /// Tenants the users are spread over (user n belongs to tenant n % T).
+    #[arg(long, default_value_t = 1)]
+    pub tenants: usize,
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
     /// Seconds to run filter/patch.
@@ -64,9 +75,23 @@ pub struct Args {
     pub out: Option<std::path::PathBuf>,
 }
 
+impl Args {
+    /// Users seeded through `lanyard import` before the measured part.
+    pub fn preloaded_users(&self) -> usize {
+        match self.scenario {
+            Scenario::Sync | Scenario::Create | Scenario::Baseline => 0,
+            Scenario::Filter | Scenario::Patch | Scenario::Members | Scenario::Page => self.users,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    anyhow::ensure!(args.tenants >= 1, "--tenants must be at least 1");
+    if let Scenario::Baseline = args.scenario {
+        return baseline::run(&args).await;
+    }
     let cluster = server::Cluster::start(&args).await?;
     let report = measure(&args, &cluster).await;
     cluster.stop().await;

@@ -36,13 +36,19 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 impl Report {
     pub fn new(args: &Args, o: &Outcome, cluster: &Cluster, db_bytes: u64) -> Report {
+        let rss = cluster.instances.iter().map(|i| crate::server::peak_rss_kib(i.pid)).collect();
+        Report::of(format!("{:?}", args.scenario).to_lowercase(), args, o, rss, db_bytes)
+    }
+
+    /// `rss_kib`: the peak RSS of each server process.
+    pub fn of(scenario: String, args: &Args, o: &Outcome, rss_kib: Vec<Option<u64>>, db_bytes: u64) -> Report {
         let mut lat = o.latencies.clone();
         lat.sort_unstable();
         let seconds = o.elapsed.as_secs_f64();
         Report {
-            scenario: format!("{:?}", args.scenario).to_lowercase(),
+            scenario,
             database: format!("{:?}", args.database).to_lowercase(),
-            instances: cluster.instances.len(),
+            instances: rss_kib.len(),
             concurrency: args.concurrency,
             users: args.users,
             requests: lat.len(),
@@ -54,7 +60,7 @@ impl Report {
             p99_ms: percentile(&lat, 0.99),
             max_ms: lat.last().copied().unwrap_or(0) as f64 / 1000.0,
             users_created: o.users_created,
-            peak_rss_mib: cluster.instances.iter().map(|i| i.peak_rss_kib().map(|k| k as f64 / 1024.0)).collect(),
+            peak_rss_mib: rss_kib.iter().map(|k| k.map(|k| k as f64 / 1024.0)).collect(),
             db_mib: db_bytes as f64 / (1024.0 * 1024.0),
         }
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde_json::json;
 
+use crate::seed::{user_body, user_name};
 use crate::server::Cluster;
 use crate::{Args, Scenario};
 
@@ -23,6 +24,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    fn error(&mut self, sample: String) {
+        self.errors += 1;
+        if self.error_samples.len() < 5 {
+            self.error_samples.push(sample);
+        }
+    }
+
     fn merge(&mut self, other: Outcome) {
         self.latencies.extend(other.latencies);
         self.errors += other.errors;
@@ -35,16 +43,24 @@ impl Outcome {
     }
 }
 
+/// One instance as seen by a worker: its address and every tenant's
+/// credentials (user `n` belongs to tenant `n % tenants`).
 struct Client {
     http: reqwest::Client,
-    base: String,
-    auth: String,
+    root: String,
+    tenants: Arc<Vec<(String, String)>>,
 }
 
 impl Client {
-    async fn send(&self, req: reqwest::RequestBuilder, out: &mut Outcome) -> Option<serde_json::Value> {
+    /// `{root}/{slug}` and the Authorization header of user `n`'s tenant.
+    fn tenant(&self, n: usize) -> (String, &str) {
+        let (slug, auth) = &self.tenants[n % self.tenants.len()];
+        (format!("{}/{slug}", self.root), auth)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder, auth: &str, out: &mut Outcome) -> Option<serde_json::Value> {
         let start = Instant::now();
-        let res = req.header("Authorization", &self.auth).header("Content-Type", "application/scim+json").send().await;
+        let res = req.header("Authorization", auth).header("Content-Type", "application/scim+json").send().await;
         let result = match res {
             Ok(r) => {
                 let status = r.status();
@@ -52,18 +68,12 @@ impl Client {
                 if status.is_success() {
                     Some(serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
                 } else {
-                    out.errors += 1;
-                    if out.error_samples.len() < 5 {
-                        out.error_samples.push(format!("{status}: {}", body.chars().take(200).collect::<String>()));
-                    }
+                    out.error(format!("{status}: {}", body.chars().take(200).collect::<String>()));
                     None
                 }
             }
             Err(e) => {
-                out.errors += 1;
-                if out.error_samples.len() < 5 {
-                    out.error_samples.push(e.to_string());
-                }
+                out.error(e.to_string());
                 None
             }
         };
@@ -72,21 +82,22 @@ impl Client {
     }
 
     async fn create(&self, n: usize, out: &mut Outcome) -> bool {
-        let name = user_name(n);
-        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "name": {"givenName": "Bench", "familyName": format!("User{n}")},
-                          "displayName": format!("Bench User {n}"), "emails": [{"value": name, "type": "work", "primary": true}], "active": true});
-        self.send(self.http.post(format!("{}/Users", self.base)).body(body.to_string()), out).await.is_some()
+        let (base, auth) = self.tenant(n);
+        self.send(self.http.post(format!("{base}/Users")).body(user_body(n).to_string()), auth, out).await.is_some()
     }
 
     async fn lookup(&self, n: usize, out: &mut Outcome) -> Option<String> {
-        let url = format!("{}/Users?filter=userName%20eq%20%22{}%22", self.base, user_name(n).replace('@', "%40"));
-        let body = self.send(self.http.get(url), out).await?;
+        let (base, auth) = self.tenant(n);
+        let url = format!("{base}/Users?filter=userName%20eq%20%22{}%22", user_name(n).replace('@', "%40"));
+        let body = self.send(self.http.get(url), auth, out).await?;
         body["Resources"][0]["id"].as_str().map(str::to_string)
     }
-}
 
-fn user_name(n: usize) -> String {
-    format!("user{n}@bench.example.com")
+    async fn patch(&self, n: usize, resource: &str, operations: serde_json::Value, out: &mut Outcome) {
+        let (base, auth) = self.tenant(n);
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations});
+        self.send(self.http.patch(format!("{base}/{resource}")).body(body.to_string()), auth, out).await;
+    }
 }
 
 async fn parallel<F, Fut>(concurrency: usize, make: F) -> Outcome
@@ -112,8 +123,8 @@ struct Clients(Vec<Arc<Client>>);
 impl Clients {
     fn new(cluster: &Cluster) -> Clients {
         let http = reqwest::Client::new();
-        let auth = format!("Bearer {}", cluster.token);
-        Clients(cluster.bases().into_iter().map(|base| Arc::new(Client { http: http.clone(), base, auth: auth.clone() })).collect())
+        let tenants = Arc::new(cluster.seed.tenants.iter().map(|t| (t.slug.clone(), format!("Bearer {}", t.token))).collect::<Vec<_>>());
+        Clients(cluster.bases().into_iter().map(|root| Arc::new(Client { http: http.clone(), root, tenants: tenants.clone() })).collect())
     }
 
     fn worker(&self, w: usize) -> Arc<Client> {
@@ -147,100 +158,160 @@ async fn create_all(cs: &Clients, n: usize, concurrency: usize, lookup_first: bo
     .await
 }
 
+/// Runs `body(client, out)` on every worker until `seconds` have passed.
+async fn for_seconds<F, Fut>(cs: &Clients, concurrency: usize, seconds: u64, body: F) -> Outcome
+where
+    F: Fn(Arc<Client>, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let body = Arc::new(body);
+    parallel(concurrency, |w| {
+        let (c, body) = (cs.worker(w), body.clone());
+        async move {
+            let mut total = Outcome::default();
+            while Instant::now() < deadline {
+                total.merge(body(c.clone(), w).await);
+            }
+            total
+        }
+    })
+    .await
+}
+
 pub async fn run(args: &Args, cluster: &Cluster) -> anyhow::Result<Outcome> {
     let cs = Clients::new(cluster);
+    let users = args.users;
+    let ids = Arc::new(cluster.seed.user_ids.clone());
     let outcome = match args.scenario {
-        Scenario::Sync => create_all(&cs, args.users, args.concurrency, true).await,
-        Scenario::Create => create_all(&cs, args.users, args.concurrency, false).await,
+        Scenario::Sync => create_all(&cs, users, args.concurrency, true).await,
+        Scenario::Create => create_all(&cs, users, args.concurrency, false).await,
+        Scenario::Filter => {
+            for_seconds(&cs, args.concurrency, args.seconds, move |c, _| async move {
+                let mut out = Outcome::default();
+                let n = rand::thread_rng().gen_range(0..users);
+                c.lookup(n, &mut out).await;
+                out
+            })
+            .await
+        }
+        Scenario::Patch => {
+            for_seconds(&cs, args.concurrency, args.seconds, move |c, _| {
+                let ids = ids.clone();
+                async move {
+                    let mut out = Outcome::default();
+                    let n = rand::thread_rng().gen_range(0..users);
+                    for active in [false, true] {
+                        c.patch(n, &format!("Users/{}", ids[n]), json!([{"op": "replace", "path": "active", "value": active}]), &mut out)
+                            .await;
+                    }
+                    out
+                }
+            })
+            .await
+        }
         Scenario::Members => {
-            let preload = create_all(&cs, args.users, args.concurrency, false).await;
-            anyhow::ensure!(preload.errors == 0, "preload failed: {:?}", preload.error_samples);
-            let ids = Arc::new(collect_ids(&cs.worker(0), args.users).await?);
+            anyhow::ensure!(args.tenants == 1, "the members scenario uses one tenant");
             let group = big_group(&cs.worker(0), &ids).await?;
-            let deadline = Instant::now() + Duration::from_secs(args.seconds);
-            parallel(args.concurrency, move |w| {
-                let (c, ids, group) = (cs.worker(w), ids.clone(), group.clone());
+            for_seconds(&cs, args.concurrency, args.seconds, move |c, _| {
+                let (ids, group) = (ids.clone(), group.clone());
                 async move {
                     let mut out = Outcome::default();
-                    while Instant::now() < deadline {
-                        let id = &ids[rand::thread_rng().gen_range(0..ids.len())];
-                        for ops in [
-                            json!([{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]),
-                            json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
-                        ] {
-                            let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
-                            c.send(c.http.patch(format!("{}/Groups/{group}", c.base)).body(body.to_string()), &mut out).await;
-                        }
+                    let n = rand::thread_rng().gen_range(0..users);
+                    let id = &ids[n];
+                    for ops in [
+                        json!([{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]),
+                        json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+                    ] {
+                        c.patch(n, &format!("Groups/{group}"), ops, &mut out).await;
                     }
                     out
                 }
             })
             .await
         }
-        Scenario::Filter | Scenario::Patch => {
-            let preload = create_all(&cs, args.users, args.concurrency, false).await;
-            anyhow::ensure!(preload.errors == 0, "preload failed: {:?}", preload.error_samples);
-            let ids =
-                if matches!(args.scenario, Scenario::Patch) { Some(Arc::new(collect_ids(&cs.worker(0), args.users).await?)) } else { None };
-            let deadline = Instant::now() + Duration::from_secs(args.seconds);
-            let users = args.users;
-            parallel(args.concurrency, move |w| {
-                let (c, ids) = (cs.worker(w), ids.clone());
-                async move {
-                    let mut out = Outcome::default();
-                    let mut flip = w % 2 == 0;
-                    while Instant::now() < deadline {
-                        let n = rand::thread_rng().gen_range(0..users);
-                        match &ids {
-                            None => {
-                                c.lookup(n, &mut out).await;
-                            }
-                            Some(ids) => {
-                                flip = !flip;
-                                let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": flip}]});
-                                c.send(c.http.patch(format!("{}/Users/{}", c.base, ids[n])).body(body.to_string()), &mut out).await;
-                            }
-                        }
-                    }
-                    out
-                }
-            })
-            .await
-        }
+        Scenario::Page => page_all(&cs, users.div_ceil(args.tenants), args.concurrency).await,
+        Scenario::Baseline => anyhow::bail!("the baseline scenario runs without Lanyard"),
     };
     Ok(outcome)
+}
+
+/// Fetches every page (`count=1000`) of the first tenant's users; workers
+/// take pages from a shared counter. Each page must be full but the last.
+async fn page_all(cs: &Clients, users: usize, concurrency: usize) -> Outcome {
+    const PAGE: usize = 1000;
+    let pages = users.div_ceil(PAGE);
+    let next = Arc::new(AtomicUsize::new(0));
+    parallel(concurrency, |w| {
+        let (c, next) = (cs.worker(w), next.clone());
+        async move {
+            let mut out = Outcome::default();
+            loop {
+                let p = next.fetch_add(1, Ordering::Relaxed);
+                if p >= pages {
+                    break;
+                }
+                let (base, auth) = c.tenant(0);
+                let url = format!("{base}/Users?startIndex={}&count={PAGE}", p * PAGE + 1);
+                let expected = PAGE.min(users - p * PAGE);
+                if let Some(page) = c.send(c.http.get(url), auth, &mut out).await {
+                    let got = page["Resources"].as_array().map_or(0, Vec::len);
+                    if got != expected {
+                        out.error(format!("page {p}: {got} users, expected {expected}"));
+                    }
+                }
+            }
+            out
+        }
+    })
+    .await
 }
 
 /// A group holding every one of `ids`, filled 1 000 members a PATCH.
 async fn big_group(c: &Arc<Client>, ids: &[String]) -> anyhow::Result<Arc<String>> {
     let mut out = Outcome::default();
+    let (base, auth) = c.tenant(0);
     let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Everyone"});
-    let created = c.send(c.http.post(format!("{}/Groups", c.base)).body(body.to_string()), &mut out).await;
+    let created = c.send(c.http.post(format!("{base}/Groups")).body(body.to_string()), auth, &mut out).await;
     let id = created
         .and_then(|g| g["id"].as_str().map(str::to_string))
         .ok_or_else(|| anyhow::anyhow!("group create failed: {:?}", out.error_samples))?;
     for chunk in ids.chunks(1000) {
         let members: Vec<_> = chunk.iter().map(|m| json!({"value": m})).collect();
-        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": members}]});
-        c.send(c.http.patch(format!("{}/Groups/{id}", c.base)).body(body.to_string()), &mut out).await;
+        c.patch(0, &format!("Groups/{id}"), json!([{"op": "add", "path": "members", "value": members}]), &mut out).await;
     }
     anyhow::ensure!(out.errors == 0, "filling the group failed: {:?}", out.error_samples);
     Ok(Arc::new(id))
 }
 
-async fn collect_ids(c: &Arc<Client>, n: usize) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::with_capacity(n);
-    let mut start = 1;
-    let mut out = Outcome::default();
-    while ids.len() < n {
-        let url = format!("{}/Users?startIndex={start}&count=1000&attributes=id", c.base);
-        let page = c.send(c.http.get(url), &mut out).await.ok_or_else(|| anyhow::anyhow!("paging failed: {:?}", out.error_samples))?;
-        let items = page["Resources"].as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            break;
+/// Sends `request(n)` from `concurrency` workers for `seconds`, without
+/// credentials (the baseline server has none).
+pub async fn plain_for_seconds<F>(concurrency: usize, seconds: u64, request: F) -> Outcome
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let http = reqwest::Client::new();
+    let request = Arc::new(request);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    parallel(concurrency, |w| {
+        let (http, request) = (http.clone(), request.clone());
+        async move {
+            let mut out = Outcome::default();
+            let mut n = w;
+            while Instant::now() < deadline {
+                let start = Instant::now();
+                match request(&http, n).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                    }
+                    Ok(r) => out.error(r.status().to_string()),
+                    Err(e) => out.error(e.to_string()),
+                }
+                out.latencies.push(start.elapsed().as_micros() as u64);
+                n += concurrency;
+            }
+            out
         }
-        ids.extend(items.iter().filter_map(|u| u["id"].as_str().map(str::to_string)));
-        start += items.len();
-    }
-    Ok(ids)
+    })
+    .await
 }

@@ -6,6 +6,7 @@ use std::process::Stdio;
 use anyhow::{Context, bail};
 use sqlx::Connection;
 
+use crate::seed::{self, Seed};
 use crate::{Args, Database};
 
 /// Where the instances keep their data: a fresh SQLite file or a scratch
@@ -66,43 +67,50 @@ impl Target {
 
 /// One running `lanyard serve`.
 pub struct Instance {
-    /// `http://127.0.0.1:PORT/scim/v2/bench`
+    /// `http://127.0.0.1:PORT/scim/v2`
     pub base: String,
     listen: String,
-    pid: u32,
+    pub pid: u32,
     child: tokio::process::Child,
 }
 
-impl Instance {
-    /// Peak resident set size, from /proc (read it before stopping).
-    pub fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
-        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    }
+/// Peak resident set size of a process, from /proc (read it before the
+/// process ends).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// The instances under test, their shared database and the tenant's token.
+/// The instances under test, their shared database and the seeded tenants.
 pub struct Cluster {
-    pub token: String,
+    pub seed: Seed,
     pub instances: Vec<Instance>,
     target: Target,
 }
 
 fn binary(args: &Args) -> anyhow::Result<std::path::PathBuf> {
-    if let Some(p) = &args.server {
-        return Ok(p.clone());
+    match &args.server {
+        Some(p) => Ok(p.clone()),
+        None => sibling("lanyard"),
     }
-    let me = std::env::current_exe()?;
-    let dir = me.parent().context("no parent dir")?;
-    Ok(dir.join("lanyard"))
 }
 
-fn cli(bin: &std::path::Path, db: &str, args: &[&str]) -> anyhow::Result<serde_json::Value> {
-    let out = std::process::Command::new(bin).args(["--database", db, "--json"]).args(args).output()?;
-    if !out.status.success() {
-        bail!("lanyard {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+/// A binary built next to this one (target/release).
+pub fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let me = std::env::current_exe()?;
+    Ok(me.parent().context("no parent dir")?.join(name))
+}
+
+/// Waits up to 10 s for `url` to answer.
+pub async fn wait_until_up(url: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    for _ in 0..400 {
+        if http.get(url).send().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    Ok(serde_json::from_slice(&out.stdout)?)
+    bail!("nothing answered at {url}")
 }
 
 impl Cluster {
@@ -115,7 +123,7 @@ impl Cluster {
         );
         let target = Target::create(args.database).await?;
         match launch(args, target.url()).await {
-            Ok((token, instances)) => Ok(Cluster { token, instances, target }),
+            Ok((seed, instances)) => Ok(Cluster { seed, instances, target }),
             Err(e) => {
                 target.remove().await;
                 Err(e)
@@ -140,13 +148,21 @@ impl Cluster {
     }
 }
 
-/// Creates the tenant and token through the CLI, then starts
-/// `args.instances` servers on the database and waits until each answers.
-async fn launch(args: &Args, db: &str) -> anyhow::Result<(String, Vec<Instance>)> {
+/// Seeds the tenants, their tokens and the preloaded users through
+/// `lanyard import`, then starts `args.instances` servers on the database
+/// and waits until each answers.
+async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>)> {
     let bin = binary(args)?;
-    let seats = args.seats.map_or("unlimited".to_string(), |n| n.to_string());
-    cli(&bin, db, &["tenant", "create", "bench", "--seats", &seats])?;
-    let token = cli(&bin, db, &["token", "create", "bench"])?["token"].as_str().context("token")?.to_string();
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("seed.jsonl");
+    let seed = {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        seed::write(&mut out, args.tenants, args.preloaded_users(), args.seats)?
+    };
+    let started = std::time::Instant::now();
+    let imported = std::process::Command::new(&bin).args(["--database", db, "import", "--input"]).arg(&file).output()?;
+    anyhow::ensure!(imported.status.success(), "lanyard import: {}", String::from_utf8_lossy(&imported.stderr));
+    eprintln!("seeded {} tenant(s) and {} user(s) in {:.1}s", args.tenants, args.preloaded_users(), started.elapsed().as_secs_f64());
     // Hold every probe listener until all ports are chosen, so no two coincide.
     let probes = (0..args.instances).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
     let ports = probes.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
@@ -163,20 +179,10 @@ async fn launch(args: &Args, db: &str) -> anyhow::Result<(String, Vec<Instance>)
             .spawn()
             .context("cannot start lanyard")?;
         let pid = child.id().context("no pid")?;
-        instances.push(Instance { base: format!("http://{listen}/scim/v2/bench"), listen, pid, child });
+        instances.push(Instance { base: format!("http://{listen}/scim/v2"), listen, pid, child });
     }
-    let http = reqwest::Client::new();
     for i in &instances {
-        let health = format!("http://{}/healthz", i.listen);
-        let mut up = false;
-        for _ in 0..400 {
-            if http.get(&health).send().await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        anyhow::ensure!(up, "lanyard did not come up at {health}");
+        wait_until_up(&format!("http://{}/healthz", i.listen)).await?;
     }
-    Ok((token, instances))
+    Ok((seed, instances))
 }

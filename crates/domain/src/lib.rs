@@ -27,6 +27,7 @@ pub use auth::Caller;
 pub use lanyard_store as store;
 pub use resources::{Written, etag_matches};
 pub use transfer::{Record, TransferCounts, TransferError};
+pub use users::new_user_row;
 
 /// Settings the domain needs from the operator.
 #[derive(Debug, Clone)]

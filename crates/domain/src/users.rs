@@ -65,34 +65,43 @@ fn set_fields(row: &mut UserRow, f: UserFields) {
     row.emails = f.emails;
 }
 
+/// The row a POST of `body` at `now` stores, before seat rules run: a new
+/// id, version 1, no seat. (Also used to seed benchmark databases through
+/// `lanyard import`, so they hold exactly what a create would write.)
+pub fn new_user_row(body: &Value, now: i64) -> Result<UserRow, ScimError> {
+    let mut doc = resource::normalize(body, &USER_TYPE)?;
+    let fields = prepare_doc(&mut doc, true)?;
+    let mut row = UserRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_name: String::new(),
+        external_id: None,
+        display_name: None,
+        active: false,
+        emails: Vec::new(),
+        doc,
+        password_hash: None,
+        version: 1,
+        created_at: now,
+        modified_at: now,
+        seat: SeatState::NONE,
+    };
+    set_fields(&mut row, fields);
+    Ok(row)
+}
+
 impl Lanyard {
     pub async fn create_user(&self, caller: &Caller, body: &Value, projection: &Projection) -> Result<Written, ScimError> {
         retry_busy(|| self.create_user_once(caller, body, projection)).await
     }
 
     async fn create_user_once(&self, caller: &Caller, body: &Value, projection: &Projection) -> Result<Written, ScimError> {
-        let mut doc = resource::normalize(body, &USER_TYPE)?;
-        let fields = prepare_doc(&mut doc, true)?;
+        let mut row = new_user_row(body, 0)?;
         let actor = caller.actor();
         // Times are taken once the write lock is held, so seat queue order
         // (`pendingSince`) is commit order.
         let mut tx = self.store.begin(caller.scope).await.map_err(scim_error)?;
         let now = now();
-        let mut row = UserRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            user_name: String::new(),
-            external_id: None,
-            display_name: None,
-            active: false,
-            emails: Vec::new(),
-            doc,
-            password_hash: None,
-            version: 1,
-            created_at: now,
-            modified_at: now,
-            seat: SeatState::NONE,
-        };
-        set_fields(&mut row, fields);
+        (row.created_at, row.modified_at) = (now, now);
         let seat_move = match row.active {
             true => Seats { tx: tx.as_mut(), now, actor: &actor }.activate(&mut row, "user.created").await.map_err(scim_error)?,
             false => None,
