@@ -12,13 +12,14 @@
 use async_trait::async_trait;
 use lanyard_scim::ScimError;
 use lanyard_store::{
-    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, StoreError, StoreResult, StoreTx, TenantId, UserGroupRef, UserRow,
+    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, SeatLedger, StoreError, StoreResult, StoreTx, TenantId, UserGroupRef,
+    UserRow,
 };
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::error::db;
 use crate::gate::Turn;
-use crate::rows::{self, TENANT_COLUMNS, USER_COLUMNS};
+use crate::rows::{self, USER_COLUMNS};
 use crate::text::has_nul;
 use crate::{audit, events, groups, list, users};
 
@@ -59,6 +60,9 @@ pub(crate) struct PgTx {
     tx: Transaction<'static, Postgres>,
     tenant: TenantId,
     failed: Option<Failure>,
+    /// The tenant's seat counters, read with the row lock and written back
+    /// once before COMMIT.
+    seats: SeatLedger,
     /// The tenant's pending counter went up: users written pending now are
     /// joining the queue (see `users::PENDING_SINCE`).
     queue_grew: bool,
@@ -76,8 +80,17 @@ impl PgTx {
         let mut tx = pool.begin().await.map_err(db)?;
         // A tenant deleted meanwhile has no row to lock; its writes then
         // fail as in SQLite (a missing parent is `NotFound`).
-        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE").bind(tenant).fetch_all(&mut *tx).await.map_err(db)?;
-        Ok(PgTx { tx, tenant, failed: None, queue_grew: false, _turn: turn })
+        let locked: Option<(Option<i64>, i64, i64)> =
+            sqlx::query_as("SELECT seat_limit, seats_assigned, seats_pending FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(tenant)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let mut seats = SeatLedger::default();
+        if let Some((limit, assigned, pending)) = locked {
+            seats.read(SeatCounters { limit, assigned, pending });
+        }
+        Ok(PgTx { tx, tenant, failed: None, seats, queue_grew: false, _turn: turn })
     }
 
     /// The connection, unless an earlier statement failed.
@@ -100,44 +113,22 @@ impl PgTx {
 #[async_trait]
 impl StoreTx for PgTx {
     async fn seat_counters(&mut self) -> StoreResult<SeatCounters> {
-        let (tenant, conn) = (self.tenant, self.conn()?);
-        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.id = $1");
-        let found = sqlx::query(&sql).bind(tenant).fetch_all(conn).await.map_err(db);
-        let found = self.note(found)?;
-        let tenant = found.first().map(rows::tenant).transpose()?.ok_or(StoreError::NotFound)?;
-        Ok(SeatCounters { limit: tenant.seat_limit, assigned: tenant.seats_assigned, pending: tenant.seats_pending })
+        self.seats.current().ok_or(StoreError::NotFound)
     }
 
     async fn try_take_seat(&mut self) -> StoreResult<bool> {
-        let (tenant, conn) = (self.tenant, self.conn()?);
-        let taken = sqlx::query(
-            "UPDATE tenants SET seats_assigned = seats_assigned + 1 \
-             WHERE id = $1 AND (seat_limit IS NULL OR seats_assigned < seat_limit) RETURNING id",
-        )
-        .bind(tenant)
-        .fetch_all(conn)
-        .await
-        .map_err(db);
-        Ok(!self.note(taken)?.is_empty())
+        self.seats.try_take().ok_or(StoreError::NotFound)
     }
 
     async fn adjust_seat_counters(&mut self, assigned: i64, pending: i64) -> StoreResult<()> {
         self.queue_grew |= pending > 0;
-        let (tenant, conn) = (self.tenant, self.conn()?);
-        let done = sqlx::query("UPDATE tenants SET seats_assigned = seats_assigned + $2, seats_pending = seats_pending + $3 WHERE id = $1")
-            .bind(tenant)
-            .bind(assigned)
-            .bind(pending)
-            .execute(conn)
-            .await
-            .map_err(db);
-        self.note(done).map(|_| ())
+        self.seats.adjust(assigned, pending);
+        Ok(())
     }
 
     async fn set_seat_limit(&mut self, limit: Option<i64>) -> StoreResult<()> {
-        let (tenant, conn) = (self.tenant, self.conn()?);
-        let done = sqlx::query("UPDATE tenants SET seat_limit = $2 WHERE id = $1").bind(tenant).bind(limit).execute(conn).await.map_err(db);
-        self.note(done).map(|_| ())
+        self.seats.set_limit(limit);
+        Ok(())
     }
 
     async fn oldest_pending(&mut self, n: i64) -> StoreResult<Vec<UserRow>> {
@@ -255,10 +246,28 @@ impl StoreTx for PgTx {
         self.note(done)
     }
 
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
         if let Some(failure) = &self.failed {
             // Dropping the transaction rolls it back.
             return Err(failure.error());
+        }
+        let (tenant, new_limit, delta) = (self.tenant, self.seats.new_limit(), self.seats.delta());
+        if let Some(limit) = new_limit {
+            sqlx::query("UPDATE tenants SET seat_limit = $2 WHERE id = $1")
+                .bind(tenant)
+                .bind(limit)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        }
+        if let Some((assigned, pending)) = delta {
+            sqlx::query("UPDATE tenants SET seats_assigned = seats_assigned + $2, seats_pending = seats_pending + $3 WHERE id = $1")
+                .bind(tenant)
+                .bind(assigned)
+                .bind(pending)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
         }
         self.tx.commit().await.map_err(db)
     }

@@ -10,18 +10,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use lanyard_store::{GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, StoreResult, StoreTx, TenantId, UserGroupRef, UserRow};
+use lanyard_store::{
+    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, SeatLedger, StoreError, StoreResult, StoreTx, TenantId, UserGroupRef,
+    UserRow,
+};
 use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
 
 use crate::batch::{Arg, Batch};
-use crate::rows::{self, TENANT_COLUMNS};
+use crate::rows;
 use crate::{audit, events, groups, list, users};
 
 pub(crate) struct SqliteTx {
     conn: PoolConnection<Sqlite>,
     tenant: TenantId,
     pending: Batch,
+    /// The tenant's seat counters, read with the first statement that needs
+    /// them and written back once before COMMIT.
+    seats: SeatLedger,
     /// Something reached the database: an open transaction to end.
     sent: bool,
     committed: bool,
@@ -32,7 +38,7 @@ impl SqliteTx {
     pub fn begin(conn: PoolConnection<Sqlite>, tenant: TenantId, stale: Arc<AtomicBool>) -> Self {
         let mut pending = Batch::default();
         pending.push("BEGIN IMMEDIATE", Vec::new());
-        SqliteTx { conn, tenant, pending, sent: false, committed: false, stale }
+        SqliteTx { conn, tenant, pending, seats: SeatLedger::default(), sent: false, committed: false, stale }
     }
 
     /// Sends the pending statements, for the operations that run their own.
@@ -44,6 +50,45 @@ impl SqliteTx {
     async fn fetch(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
         self.sent = true;
         self.pending.fetch(&mut self.conn, sql, args).await
+    }
+
+    /// The seat counters as this transaction sees them, read on first use.
+    async fn ledger(&mut self) -> StoreResult<&mut SeatLedger> {
+        if !self.seats.is_read() {
+            let sql = format!("SELECT {SEAT_COLUMNS} FROM tenants t WHERE t.id = ?1");
+            let found = self.fetch(&sql, vec![self.tenant.into()]).await?;
+            let row = found.first().ok_or(StoreError::NotFound)?;
+            self.seats.read(seat_counters(row)?);
+        }
+        Ok(&mut self.seats)
+    }
+}
+
+/// The tenant's seat counters, selected beside other columns.
+const SEAT_COLUMNS: &str = "t.seat_limit AS t_seat_limit, t.seats_assigned AS t_seats_assigned, t.seats_pending AS t_seats_pending";
+
+fn seat_counters(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SeatCounters> {
+    use sqlx::Row;
+    let get = |column: &str| row.try_get::<Option<i64>, _>(column).map_err(crate::error::db);
+    Ok(SeatCounters {
+        limit: get("t_seat_limit")?,
+        assigned: get("t_seats_assigned")?.unwrap_or(0),
+        pending: get("t_seats_pending")?.unwrap_or(0),
+    })
+}
+
+impl SqliteTx {
+    /// Queues the seat counters' net change (and a new limit) for COMMIT.
+    fn write_seats(&mut self) {
+        if let Some(limit) = self.seats.new_limit() {
+            self.pending.push("UPDATE tenants SET seat_limit = ?2 WHERE id = ?1", vec![self.tenant.into(), limit.into()]);
+        }
+        if let Some((assigned, pending)) = self.seats.delta() {
+            self.pending.push(
+                "UPDATE tenants SET seats_assigned = seats_assigned + ?2, seats_pending = seats_pending + ?3 WHERE id = ?1",
+                vec![self.tenant.into(), assigned.into(), pending.into()],
+            );
+        }
     }
 }
 
@@ -58,33 +103,20 @@ impl Drop for SqliteTx {
 #[async_trait]
 impl StoreTx for SqliteTx {
     async fn seat_counters(&mut self) -> StoreResult<SeatCounters> {
-        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.id = ?1");
-        let found = self.fetch(&sql, vec![self.tenant.into()]).await?;
-        let tenant = found.first().map(rows::tenant).transpose()?.ok_or(lanyard_store::StoreError::NotFound)?;
-        Ok(SeatCounters { limit: tenant.seat_limit, assigned: tenant.seats_assigned, pending: tenant.seats_pending })
+        self.ledger().await?.current().ok_or(StoreError::NotFound)
     }
 
     async fn try_take_seat(&mut self) -> StoreResult<bool> {
-        let taken = self
-            .fetch(
-                "UPDATE tenants SET seats_assigned = seats_assigned + 1 \
-                 WHERE id = ?1 AND (seat_limit IS NULL OR seats_assigned < seat_limit) RETURNING id",
-                vec![self.tenant.into()],
-            )
-            .await?;
-        Ok(!taken.is_empty())
+        self.ledger().await?.try_take().ok_or(StoreError::NotFound)
     }
 
     async fn adjust_seat_counters(&mut self, assigned: i64, pending: i64) -> StoreResult<()> {
-        self.pending.push(
-            "UPDATE tenants SET seats_assigned = seats_assigned + ?2, seats_pending = seats_pending + ?3 WHERE id = ?1",
-            vec![self.tenant.into(), assigned.into(), pending.into()],
-        );
+        self.seats.adjust(assigned, pending);
         Ok(())
     }
 
     async fn set_seat_limit(&mut self, limit: Option<i64>) -> StoreResult<()> {
-        self.pending.push("UPDATE tenants SET seat_limit = ?2 WHERE id = ?1", vec![self.tenant.into(), limit.into()]);
+        self.seats.set_limit(limit);
         Ok(())
     }
 
@@ -99,9 +131,16 @@ impl StoreTx for SqliteTx {
     }
 
     async fn user_with_groups(&mut self, id: &str) -> StoreResult<Option<(UserRow, Vec<UserGroupRef>)>> {
-        let sql = format!("SELECT {}, {} FROM users u WHERE u.tenant_id = ?1 AND u.id = ?2", rows::USER_COLUMNS, list::USER_GROUPS_COLUMN);
+        // The seat counters come along: changing a user often moves a seat.
+        let sql = format!(
+            "SELECT {}, {}, {SEAT_COLUMNS} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = ?1 AND u.id = ?2",
+            rows::USER_COLUMNS,
+            list::USER_GROUPS_COLUMN
+        );
         let found = self.fetch(&sql, vec![self.tenant.into(), id.into()]).await?;
-        found.first().map(|row| Ok((rows::user(row)?, list::user_groups(row)?))).transpose()
+        let Some(row) = found.first() else { return Ok(None) };
+        self.seats.read(seat_counters(row)?);
+        Ok(Some((rows::user(row)?, list::user_groups(row)?)))
     }
 
     async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()> {
@@ -181,6 +220,7 @@ impl StoreTx for SqliteTx {
     }
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        self.write_seats();
         self.pending.push("COMMIT", Vec::new());
         self.flush().await?;
         self.committed = true;

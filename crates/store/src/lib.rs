@@ -2,9 +2,11 @@
 //! a [`TenantScope`], so a query without a tenant cannot be written; the
 //! backends (SQLite now, PostgreSQL next) implement [`Store`] and [`StoreTx`].
 
+mod ledger;
 mod maps;
 mod records;
 
+pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use records::*;
 
