@@ -2,11 +2,11 @@
 //! listener, when asked) until SIGINT/SIGTERM, then drain the requests in
 //! flight.
 
-use anyhow::{Context, anyhow, bail};
-use lanyard_domain::Lanyard;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::{Context, anyhow, bail};
+use lanyard_domain::Lanyard;
 use lanyard_web::{AppState, AuthFailureLimit, HttpSettings, RateLimit, Tls, TlsListener, parse_networks};
 use tokio::net::TcpListener;
 
