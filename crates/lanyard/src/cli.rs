@@ -1,5 +1,6 @@
 //! The command line. These names are Lanyard's interface: keep them.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -72,7 +73,7 @@ pub struct ServeArgs {
     #[arg(long, env = "LANYARD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// The URL clients reach this server at (SCIM base URLs, meta.location
-    /// and Location use it). Default: http://LISTEN.
+    /// and Location use it). Default: http://LISTEN, https://LISTEN with TLS.
     #[arg(long, env = "LANYARD_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Log lines as text or as one JSON object per line.
@@ -110,12 +111,41 @@ pub struct ServeArgs {
     /// Serve GET /metrics on the main address to "Authorization: Bearer <this>".
     #[arg(long, env = "LANYARD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first; with
+    /// --tls-key). Re-read when it changes on disk.
+    #[arg(long, env = "LANYARD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, RSA or EC) of --tls-cert.
+    #[arg(long, env = "LANYARD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A connection that does not complete its TLS handshake within this time is closed.
+    #[arg(long, env = "LANYARD_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub tls_handshake_timeout: Duration,
     /// Delete audit events older than this (e.g. 365d); kept forever when absent.
     #[arg(long, env = "LANYARD_AUDIT_RETENTION", value_parser = duration)]
     pub audit_retention: Option<Duration>,
 }
 
 impl ServeArgs {
+    /// The certificate and key files, when HTTPS is asked for.
+    pub fn tls_files(&self) -> Option<lanyard_web::TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(lanyard_web::TlsFiles { cert: cert.clone(), key: key.clone() }),
+            _ => None,
+        }
+    }
+
+    /// The public URL: `--public-url`, or the listen address with the
+    /// scheme the server speaks.
+    pub fn public_url(&self, listening_on: Option<std::net::SocketAddr>) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let scheme = if self.tls_files().is_some() { "https" } else { "http" };
+        let host = listening_on.map(|a| a.to_string()).unwrap_or_else(|| self.listen.clone());
+        format!("{scheme}://{host}")
+    }
+
     /// `serve`'s settings from the environment and defaults alone (when
     /// `lanyard` runs with no command).
     pub fn from_env() -> Result<ServeArgs, clap::Error> {

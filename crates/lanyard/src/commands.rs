@@ -96,14 +96,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     match command {
         Command::Serve(serve) => {
             init_tracing(serve.log_format);
+            let tls = serve.tls_files().map(lanyard_web::Tls::load).transpose().context("cannot serve HTTPS (--tls-cert, --tls-key)")?;
             let listener =
                 tokio::net::TcpListener::bind(&serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
-            let public_url = serve
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(serve.listen.clone())));
+            let public_url = serve.public_url(listener.local_addr().ok());
             let app = Lanyard::new(store, Config::new(&public_url));
-            crate::serve::serve(app, &serve, listener).await
+            crate::serve::serve(app, &serve, listener, tls).await
         }
         Command::Migrate => {
             print(json_mode, &json!({"migrated": true}), || "database is up to date".into());

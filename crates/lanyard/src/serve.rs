@@ -2,14 +2,20 @@
 //! listener, when asked) until SIGINT/SIGTERM, then drain the requests in
 //! flight.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::{Context, anyhow, bail};
 use lanyard_domain::Lanyard;
-use lanyard_web::{AppState, AuthFailureLimit, HttpSettings, RateLimit, parse_networks};
+use lanyard_web::{AppState, AuthFailureLimit, HttpSettings, RateLimit, Tls, TlsListener, parse_networks};
 use tokio::net::TcpListener;
 
 use crate::cli::{LogFormat, ServeArgs};
 
-pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> anyhow::Result<()> {
+/// How often the TLS certificate and key files are looked at for a renewal.
+const TLS_RELOAD_EVERY: Duration = Duration::from_secs(2);
+
+pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: Option<Tls>) -> anyhow::Result<()> {
     let settings = http_settings(args)?;
     if let Some((tenant, token)) = app.bootstrap().await? {
         let base = app.config().scim_base_url(&tenant.slug);
@@ -37,7 +43,7 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         tokio::spawn(async move { app.keep_audit_for(retention).await });
     }
     let addr = listener.local_addr()?;
-    tracing::info!(listen = %addr, public_url = %app.config().public_url, "lanyard serving");
+    tracing::info!(listen = %addr, public_url = %app.config().public_url, tls = tls.is_some(), "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;
     let state = AppState::new(app, settings).context("cannot set up the metrics")?;
 
@@ -57,7 +63,18 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         let service = lanyard_web::metrics_app(state.clone());
         tokio::spawn(lanyard_web::serve(l, service, header_read_timeout, until_stopped(stopped.clone())))
     });
-    let served = lanyard_web::serve(listener, lanyard_web::app(state), header_read_timeout, until_stopped(stopped)).await;
+    let main_app = lanyard_web::app(state);
+    let served = match tls {
+        None => lanyard_web::serve(listener, main_app, header_read_timeout, until_stopped(stopped)).await,
+        Some(tls) => {
+            let tls = Arc::new(tls);
+            let listener_tls = TlsListener { acceptor: tls.acceptor(), handshake_timeout: args.tls_handshake_timeout };
+            let reloads = tokio::spawn(tls.watch(TLS_RELOAD_EVERY));
+            let served = lanyard_web::serve_tls(listener, main_app, listener_tls, header_read_timeout, until_stopped(stopped)).await;
+            reloads.abort();
+            served
+        }
+    };
     if let Some(task) = metrics {
         task.await.context("metrics server")?.context("metrics server error")?;
     }
@@ -140,5 +157,27 @@ mod tests {
         assert!(settings(&["--rate-limit=NaN"]).is_err());
         assert!(settings(&["--trusted-proxies", "proxy.internal"]).is_err());
         assert!(Args::try_parse_from(["lanyard", "serve", "--header-read-timeout", "0s"]).is_err());
+    }
+
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        match Args::try_parse_from(["lanyard", "serve"].iter().chain(args))?.command {
+            Some(Command::Serve(serve)) => Ok(serve),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_makes_the_default_public_url_https() {
+        assert!(serve_args(&["--tls-cert", "c.pem"]).is_err(), "a certificate without a key");
+        assert!(serve_args(&["--tls-key", "k.pem"]).is_err(), "a key without a certificate");
+        let addr = Some("127.0.0.1:8443".parse().unwrap());
+        let tls = serve_args(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        assert_eq!(tls.tls_files().unwrap().key, std::path::PathBuf::from("k.pem"));
+        assert_eq!(tls.public_url(addr), "https://127.0.0.1:8443");
+        let plain = serve_args(&["--listen", "0.0.0.0:8080"]).unwrap();
+        assert!(plain.tls_files().is_none());
+        assert_eq!(plain.public_url(None), "http://0.0.0.0:8080");
+        let explicit = serve_args(&["--tls-cert", "c", "--tls-key", "k", "--public-url", "https://id.example.com"]).unwrap();
+        assert_eq!(explicit.public_url(addr), "https://id.example.com");
     }
 }

@@ -20,6 +20,7 @@ mod scim;
 mod server;
 mod settings;
 mod state;
+mod tls;
 
 use axum::Router;
 use axum::extract::Request;
@@ -33,9 +34,10 @@ use tower::util::{MapRequest, MapRequestLayer};
 
 pub use log::RequestLog;
 pub use metrics::MetricsError;
-pub use server::serve;
+pub use server::{TlsListener, serve, serve_tls};
 pub use settings::{AuthFailureLimit, HttpSettings, RateLimit, parse_networks};
 pub use state::AppState;
+pub use tls::{Reload, Tls, TlsError, TlsFiles};
 
 /// A whole application as one service.
 pub type App = MapRequest<Router, fn(Request) -> Request>;

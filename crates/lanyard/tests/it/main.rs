@@ -24,5 +24,6 @@ mod patch;
 mod quirks;
 mod seat_invariant;
 mod seats;
+mod tls;
 mod transfer;
 mod users;

@@ -29,18 +29,35 @@ impl Instance {
     pub async fn start_with(database: &str, serve_args: &[&str], env: &[(&str, &str)]) -> Instance {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}");
+        let listen = format!("127.0.0.1:{port}");
+        let args = [&["--listen", listen.as_str(), "--public-url", url.as_str()], serve_args].concat();
+        Self::launch(database, url.clone(), &args, env, &reqwest::Client::new()).await
+    }
+
+    /// Over HTTPS: `serve_args` carry the TLS flags, `client` trusts the
+    /// server's certificate. No `--public-url`: it defaults to `https://LISTEN`.
+    pub async fn start_https(database: &str, serve_args: &[&str], env: &[(&str, &str)], client: &reqwest::Client) -> Instance {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!("127.0.0.1:{port}");
+        let args = [&["--listen", listen.as_str()], serve_args].concat();
+        Self::launch(database, format!("https://{listen}"), &args, env, client).await
+    }
+
+    /// Starts `lanyard serve` with `serve_args` and waits until `url` is ready.
+    async fn launch(database: &str, url: String, serve_args: &[&str], env: &[(&str, &str)], client: &reqwest::Client) -> Instance {
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_lanyard"))
-            .args(["--database", database, "serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &url])
+            .args(["--database", database, "serve"])
             .args(serve_args)
             .envs(env.iter().copied())
-            .stdout(Stdio::from(log.reopen().unwrap()))
-            .stderr(Stdio::from(log.reopen().unwrap()))
+            // Appending, both: two handles at their own offsets would overwrite each other.
+            .stdout(Stdio::from(append_to(log.path())))
+            .stderr(Stdio::from(append_to(log.path())))
             .kill_on_drop(true)
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
-        while reqwest::get(format!("{url}/readyz")).await.map(|r| r.status() != 200).unwrap_or(true) {
+        while client.get(format!("{url}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
             if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
                 panic!("instance on {url} did not become ready:\n{}", std::fs::read_to_string(log.path()).unwrap_or_default());
             }
@@ -69,6 +86,10 @@ impl Instance {
     pub fn scim(&self, slug: &str, token: &str) -> Scim {
         Scim::new(&format!("{}/scim/v2/{slug}", self.url), token)
     }
+}
+
+fn append_to(path: &std::path::Path) -> std::fs::File {
+    std::fs::OpenOptions::new().append(true).open(path).unwrap()
 }
 
 /// A PostgreSQL database with two instances on it, a tenant and a client
