@@ -5,6 +5,7 @@
 use anyhow::{Context, anyhow, bail};
 use lanyard_domain::Lanyard;
 use lanyard_web::{AppState, AuthFailureLimit, HttpSettings, RateLimit, parse_networks};
+use lanyard_webhooks::{Deliverer, DelivererConfig, RetrySchedule};
 use tokio::net::TcpListener;
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -36,6 +37,14 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         let app = app.clone();
         tokio::spawn(async move { app.keep_audit_for(retention).await });
     }
+    if let Some(retention) = args.event_retention {
+        let app = app.clone();
+        tokio::spawn(async move { app.keep_events_for(retention).await });
+    }
+    if !args.no_webhooks {
+        let deliverer = Deliverer::new(app.clone(), deliverer_config(args)?).context("cannot set up the webhook client")?;
+        tokio::spawn(deliverer.run());
+    }
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;
@@ -62,6 +71,19 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         task.await.context("metrics server")?.context("metrics server error")?;
     }
     served.context("server error")
+}
+
+/// The webhook deliverer's settings from `serve`'s flags.
+fn deliverer_config(args: &ServeArgs) -> anyhow::Result<DelivererConfig> {
+    if args.webhook_lease < args.webhook_timeout * 2 {
+        bail!("--webhook-lease must be at least twice --webhook-timeout (an attempt must end before another instance may take over)");
+    }
+    Ok(DelivererConfig {
+        schedule: args.webhook_retry_schedule.clone().map_or_else(RetrySchedule::default, |p| RetrySchedule { pauses: p.0 }),
+        timeout: args.webhook_timeout,
+        lease: args.webhook_lease,
+        poll: args.webhook_poll,
+    })
 }
 
 /// The HTTP settings from `serve`'s flags.
