@@ -41,10 +41,11 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         let app = app.clone();
         tokio::spawn(async move { app.keep_events_for(retention).await });
     }
-    if !args.no_webhooks {
-        let deliverer = Deliverer::new(app.clone(), deliverer_config(args)?).context("cannot set up the webhook client")?;
-        tokio::spawn(deliverer.run());
-    }
+    let deliverer = if args.no_webhooks {
+        None
+    } else {
+        Some(Deliverer::new(app.clone(), deliverer_config(args)?).context("cannot set up the webhook client")?)
+    };
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;
@@ -59,6 +60,7 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let webhooks = deliverer.map(|d| tokio::spawn(d.run_until(until_stopped(stopped.clone()))));
     let metrics = metrics_listener.map(|l| {
         if let Ok(a) = l.local_addr() {
             tracing::info!(listen = %a, "metrics served at /metrics");
@@ -69,6 +71,9 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
     let served = lanyard_web::serve(listener, lanyard_web::app(state), header_read_timeout, until_stopped(stopped)).await;
     if let Some(task) = metrics {
         task.await.context("metrics server")?.context("metrics server error")?;
+    }
+    if let Some(task) = webhooks {
+        task.await.context("webhook deliverer")?;
     }
     served.context("server error")
 }

@@ -4,6 +4,7 @@
 //! the lease and drains the endpoint in order in a task of its own.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +50,8 @@ pub struct Deliverer {
     owner: String,
     /// Endpoints this process is draining now.
     active: Arc<Mutex<HashSet<String>>>,
+    /// Set at shutdown: drains stop after their current attempt.
+    stopping: Arc<AtomicBool>,
 }
 
 fn micros(d: Duration) -> i64 {
@@ -63,12 +66,21 @@ impl Deliverer {
             config: Arc::new(config),
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             active: Arc::default(),
+            stopping: Arc::default(),
         })
     }
 
     /// Delivers for as long as it runs.
     pub async fn run(self) {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Delivers until `stop` completes; then lets each endpoint's current
+    /// attempt finish (at most the attempt timeout) and gives its lease
+    /// back, so another instance continues at once.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) {
         let wake = self.app.events_written();
+        tokio::pin!(stop);
         loop {
             if let Err(e) = self.tick().await {
                 tracing::warn!(error = %e, "webhooks: cannot look for due endpoints");
@@ -76,7 +88,13 @@ impl Deliverer {
             tokio::select! {
                 () = tokio::time::sleep(self.config.poll) => {}
                 () = wake.notified() => {}
+                () = &mut stop => break,
             }
+        }
+        self.stopping.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + self.config.timeout + Duration::from_secs(2);
+        while self.active.lock().map(|a| !a.is_empty()).unwrap_or(false) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -132,6 +150,9 @@ impl Deliverer {
     async fn drain(&self, mut webhook: Webhook, scope: Option<TenantScope>) -> StoreResult<()> {
         let store = self.app.store();
         loop {
+            if self.stopping.load(Ordering::SeqCst) {
+                return Ok(());
+            }
             let events = store.events_after(scope, webhook.cursor, PAGE).await?;
             let Some(last) = events.last() else { return Ok(()) };
             let Some(event) = events.iter().find(|e| webhook.wants(&e.event.kind)) else {

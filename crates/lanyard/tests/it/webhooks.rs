@@ -322,6 +322,30 @@ async fn killing_the_instance_mid_delivery_loses_nothing() {
 }
 
 #[tokio::test]
+async fn a_terminated_instance_gives_its_endpoints_back_at_once() {
+    let receiver = Receiver::start().await;
+    receiver.answer(Answer::Hold);
+    let db = TestDatabase::new().await;
+    let (app, token, hook) = setup(&db.url, &receiver).await;
+    // A long lease: only giving it back lets the next instance go on soon.
+    let flags =
+        ["--webhook-retry-schedule", "100ms,100ms,100ms", "--webhook-timeout", "1s", "--webhook-lease", "120s", "--webhook-poll", "100ms"];
+    let mut first = Instance::start_with(&db.url, &flags, &[("RUST_LOG", "warn")]).await;
+    first.scim("acme", &token).create_user("a@example.com").await;
+    let expected = feed(&app, None, hook.webhook.cursor, 2).await;
+    receiver.wait_requests(1, WAIT).await;
+    assert!(first.terminate().await.success());
+    assert_eq!(app.webhook(&hook.webhook.id).await.unwrap().lease_owner, None, "the lease was given back");
+    receiver.answer(Answer::Status(200));
+
+    let started = Instant::now();
+    let _second = Instance::start_with(&db.url, &flags, &[("RUST_LOG", "warn")]).await;
+    let got = receiver.wait_delivered(2, WAIT).await;
+    assert!(started.elapsed() < Duration::from_secs(20), "not held back by the old lease");
+    assert_eq!(delivered_ids(&got), event_ids(&expected));
+}
+
+#[tokio::test]
 async fn two_instances_on_one_postgres_deliver_each_event_once() {
     let receiver = Receiver::start().await;
     let db = TestDatabase::postgres().await;
@@ -397,8 +421,8 @@ async fn webhooks_from_the_command_line() {
     instance.scim("acme", &token).create_user("a@example.com").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(receiver.requests().is_empty(), "--no-webhooks delivers nothing");
-    let store = open_migrated(&db.url, &DbOptions::default()).await.unwrap();
-    let first = store.events_after(None, EventPosition::default(), 1).await.unwrap();
+    let app = Lanyard::new(open_migrated(&db.url, &DbOptions::default()).await.unwrap(), Config::new("http://127.0.0.1"));
+    let first = feed(&app, None, EventPosition::default(), 1).await;
     let event = event_id(first[0].position.id);
     let replayed = json_of(&["webhook", "replay", &id, "--event", &event]);
     assert_eq!((replayed["delivered"].clone(), replayed["status"].clone()), (json!(true), json!(200)));
