@@ -127,6 +127,9 @@ impl Deliverer {
                 if let Ok(mut active) = this.active.lock() {
                     active.remove(&id);
                 }
+                // An event written while this drain was ending found the
+                // endpoint busy: look again now rather than at the next poll.
+                this.app.wake_deliverer();
             });
         }
         Ok(())
@@ -155,17 +158,21 @@ impl Deliverer {
             }
             let events = store.events_after(scope, webhook.cursor, PAGE).await?;
             let Some(last) = events.last() else { return Ok(()) };
-            let Some(event) = events.iter().find(|e| webhook.wants(&e.event.kind)) else {
-                // Nothing it wants on this page: move past it.
+            for event in &events {
+                if !webhook.wants(&event.event.kind) {
+                    continue;
+                }
+                if self.stopping.load(Ordering::SeqCst) || !self.attempt(&mut webhook, event).await? {
+                    return Ok(());
+                }
+            }
+            if webhook.cursor < last.position {
+                // The page ended with events it does not want: move past them.
                 let skip = self.progress(&webhook, last.position, 0, now(), None, None);
                 if !store.record_webhook_progress(&skip).await? {
                     return Ok(());
                 }
                 webhook.cursor = last.position;
-                continue;
-            };
-            if !self.attempt(&mut webhook, event).await? {
-                return Ok(());
             }
         }
     }
