@@ -5,8 +5,9 @@ use serde::Serialize;
 use crate::{EventPosition, Micros, TenantScope};
 
 /// A webhook endpoint as stored. The `secret` signs deliveries, so it is
-/// kept (not hashed); it is shown once at creation and never again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// kept (not hashed); it is shown once at creation and never again (nor
+/// serialized, nor in `Debug` output).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Webhook {
     pub id: String,
     /// The tenant's slug; `None`: every tenant's events.
@@ -29,6 +30,25 @@ pub struct Webhook {
     pub lease_until: Option<Micros>,
 }
 
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("tenant", &self.tenant)
+            .field("url", &self.url)
+            .field("secret", &"…")
+            .field("event_types", &self.event_types)
+            .field("enabled", &self.enabled)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("cursor", &self.cursor)
+            .field("next_attempt_at", &self.next_attempt_at)
+            .field("attempts", &self.attempts)
+            .field("lease_owner", &self.lease_owner)
+            .field("lease_until", &self.lease_until)
+            .finish()
+    }
+}
+
 impl Webhook {
     /// Whether this endpoint wants events of this type.
     pub fn wants(&self, kind: &str) -> bool {
@@ -36,7 +56,7 @@ impl Webhook {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewWebhook {
     pub id: String,
     pub tenant: Option<TenantScope>,
