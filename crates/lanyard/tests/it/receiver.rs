@@ -35,6 +35,7 @@ pub struct Received {
     pub json: Value,
     /// What it was answered (`None` while held or never).
     pub answered: Option<u16>,
+    pub arrived: Instant,
 }
 
 #[derive(Default)]
@@ -140,7 +141,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     let json = serde_json::from_str(&body).unwrap_or(Value::Null);
     let index = {
         let mut requests = shared.requests.lock().unwrap();
-        requests.push(Received { id, timestamp, signature, body, json, answered: None });
+        requests.push(Received { id, timestamp, signature, body, json, answered: None, arrived: Instant::now() });
         requests.len() - 1
     };
     loop {

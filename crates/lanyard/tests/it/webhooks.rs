@@ -208,6 +208,25 @@ async fn an_exhausted_schedule_disables_the_endpoint_and_enable_resumes_without_
 }
 
 #[tokio::test]
+async fn retries_wait_the_pauses_of_the_schedule() {
+    let receiver = Receiver::start().await;
+    receiver.answer(Answer::Status(500));
+    let s = TestServer::start_with_webhooks(quick(&[100, 1500, 100])).await;
+    let acme = s.tenant("acme").await;
+    let hook = s.app.create_webhook(None, &receiver.url, None).await.unwrap();
+    acme.create_user("a@example.com").await;
+    webhook_where(&s.app, &hook.webhook.id, "disabled", |w| !w.enabled).await;
+    let got = receiver.requests();
+    assert_eq!(got.len(), 4);
+    let gaps: Vec<Duration> = got.windows(2).map(|w| w[1].arrived - w[0].arrived).collect();
+    // Each pause is jittered by ±10 %.
+    assert!(gaps[0] >= Duration::from_millis(90) && gaps[0] < Duration::from_millis(1000), "{gaps:?}");
+    assert!(gaps[1] >= Duration::from_millis(1350), "{gaps:?}");
+    assert!(gaps[2] >= Duration::from_millis(90) && gaps[2] < Duration::from_millis(1000), "{gaps:?}");
+    assert!(got.iter().all(|r| r.id == got[0].id && verify(&hook.secret, r)));
+}
+
+#[tokio::test]
 async fn gone_410_disables_at_once() {
     let receiver = Receiver::start().await;
     receiver.answer(Answer::Status(410));
