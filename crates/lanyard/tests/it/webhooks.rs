@@ -296,6 +296,41 @@ async fn event_retention_keeps_what_an_enabled_endpoint_has_not_delivered() {
     assert_eq!(event_ids(&left), event_ids(&pending[1..]), "the newest event is kept so ids are never reused");
 }
 
+#[tokio::test]
+async fn a_lease_belongs_to_one_owner_until_it_expires_or_is_given_back() {
+    let s = TestServer::start().await;
+    let hook = s.app.create_webhook(None, "http://127.0.0.1:9/", None).await.unwrap();
+    let store = s.app.store();
+    let (id, t) = (hook.webhook.id.as_str(), lanyard_domain::now());
+    assert!(store.lease_webhook(id, "a", t + 1000, t).await.unwrap().is_some());
+    assert!(store.lease_webhook(id, "b", t + 1000, t + 10).await.unwrap().is_none(), "held by a");
+    assert!(store.due_webhooks(t + 10).await.unwrap().is_empty(), "a leased endpoint is not due");
+    let progress = |owner: &str| lanyard_store::WebhookProgress {
+        endpoint_id: id.to_string(),
+        lease_owner: owner.to_string(),
+        lease_until: t + 3000,
+        cursor: EventPosition { tx_order: hook.webhook.cursor.tx_order, id: hook.webhook.cursor.id + 1 },
+        attempts: 0,
+        next_attempt_at: t,
+        disable: None,
+        delivery: None,
+    };
+    assert!(!store.record_webhook_progress(&progress("b")).await.unwrap(), "b cannot write without the lease");
+    assert!(store.record_webhook_progress(&progress("a")).await.unwrap(), "a's attempt renews the lease to t+3000");
+    assert!(store.lease_webhook(id, "b", t + 5000, t + 2000).await.unwrap().is_none(), "renewed");
+    let taken = store.lease_webhook(id, "b", t + 9000, t + 3001).await.unwrap().expect("expired: b takes over");
+    assert_eq!(taken.lease_owner.as_deref(), Some("b"));
+    assert_eq!(taken.cursor.id, hook.webhook.cursor.id + 1, "b continues where a stopped");
+    assert!(!store.record_webhook_progress(&progress("a")).await.unwrap(), "a lost it");
+    store.release_webhook(id, "a").await.unwrap();
+    assert_eq!(store.webhook(id).await.unwrap().unwrap().lease_owner.as_deref(), Some("b"), "only the holder gives it back");
+    store.release_webhook(id, "b").await.unwrap();
+    assert!(store.lease_webhook(id, "c", t + 9000, t + 3002).await.unwrap().is_some());
+    s.app.disable_webhook(id, "test").await.unwrap();
+    store.release_webhook(id, "c").await.unwrap();
+    assert!(store.lease_webhook(id, "d", t + 9000, t + 3003).await.unwrap().is_none(), "a disabled endpoint is not leased");
+}
+
 /// A tenant, a token and a webhook endpoint on the database at `url`.
 async fn setup(url: &str, receiver: &Receiver) -> (Lanyard, String, lanyard_domain::webhooks::CreatedWebhook) {
     let store = open_migrated(url, &DbOptions::default()).await.unwrap();
