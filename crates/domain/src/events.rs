@@ -2,8 +2,38 @@
 //! written to the outbox in the transaction of the change, with the
 //! resource as it now is and what changed.
 
-use lanyard_store::{NewEvent, StoreResult, StoreTx};
+use lanyard_scim::time::format_micros;
+use lanyard_store::{Event, NewEvent, StoreResult, StoreTx};
 use serde_json::{Value, json};
+
+/// Every event type the feed and webhooks carry.
+pub const EVENT_TYPES: &[&str] = &[
+    "user.created",
+    "user.updated",
+    "user.suspended",
+    "user.reactivated",
+    "user.deleted",
+    "group.created",
+    "group.updated",
+    "group.deleted",
+    "group.member_added",
+    "group.member_removed",
+    "seat.assigned",
+    "seat.released",
+];
+
+/// An event as the application sees it, in the feed and in a webhook
+/// delivery's body: `{id, type, tenant, at, resource, data}`.
+pub fn event_body(e: &Event) -> Value {
+    json!({
+        "id": crate::webhooks::event_id(e.position.id),
+        "type": e.event.kind,
+        "tenant": e.tenant,
+        "at": format_micros(e.event.at),
+        "resource": { "type": e.event.resource_type, "id": e.event.resource_id },
+        "data": e.event.data,
+    })
+}
 
 pub(crate) async fn record(tx: &mut dyn StoreTx, at: i64, kind: &str, resource: (&str, &str), data: Value) -> StoreResult<()> {
     let event = NewEvent {

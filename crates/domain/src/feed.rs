@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use lanyard_scim::time::format_micros;
 use lanyard_store::{ApiKey, Event, EventPosition, NewApiKey, StoreError, TenantScope};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -65,15 +64,13 @@ fn parse_cursor(s: &str) -> Result<EventPosition, FeedError> {
     Ok(EventPosition { tx_order: tx_order.parse().map_err(|_| bad())?, id: id.parse().map_err(|_| bad())? })
 }
 
+/// The event as webhooks deliver it, plus its cursor.
 fn event_json(e: &Event) -> Value {
-    json!({
-        "cursor": cursor(e.position),
-        "type": e.event.kind,
-        "tenant": e.tenant,
-        "at": format_micros(e.event.at),
-        "resource": { "type": e.event.resource_type, "id": e.event.resource_id },
-        "data": e.event.data,
-    })
+    let mut body = crate::events::event_body(e);
+    if let Some(o) = body.as_object_mut() {
+        o.insert("cursor".into(), json!(cursor(e.position)));
+    }
+    body
 }
 
 impl Lanyard {

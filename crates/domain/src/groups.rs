@@ -214,7 +214,7 @@ impl Lanyard {
         )
         .await
         .map_err(scim_error)?;
-        tx.commit().await.map_err(scim_error)?;
+        self.commit(tx).await.map_err(scim_error)?;
         self.written_group(caller, row, projection).await
     }
 
@@ -333,7 +333,7 @@ impl Lanyard {
         member_changes.record(tx.as_mut(), now, &row).await?;
         let detail = json!({ "displayName": row.display_name, "renamedFrom": (old_name != row.display_name).then_some(old_name), "membersChanged": members_changed });
         audit::record(tx.as_mut(), now, &actor, "group.updated", Some(("Group", id)), detail).await.map_err(scim_error)?;
-        tx.commit().await.map_err(scim_error)
+        self.commit(tx).await.map_err(scim_error)
     }
 
     pub async fn delete_group(&self, caller: &Caller, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
@@ -351,7 +351,7 @@ impl Lanyard {
         audit::record(tx.as_mut(), now(), &actor, "group.deleted", Some(("Group", id)), json!({ "displayName": row.display_name }))
             .await
             .map_err(scim_error)?;
-        tx.commit().await.map_err(scim_error)
+        self.commit(tx).await.map_err(scim_error)
     }
 
     pub async fn list_groups(&self, caller: &Caller, params: &ListParams) -> Result<Value, ScimError> {

@@ -4,7 +4,7 @@
 
 mod audit;
 pub mod auth;
-mod events;
+pub mod events;
 pub mod feed;
 mod groups;
 mod render;
@@ -16,6 +16,7 @@ mod seats;
 pub mod tenants;
 mod transfer;
 mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -60,17 +61,32 @@ pub struct Lanyard {
     store: Arc<dyn Store>,
     tokens: Arc<auth::TokenCache>,
     config: Arc<Config>,
+    /// Signalled after each write with events, for the webhook deliverer.
+    events_written: Arc<tokio::sync::Notify>,
 }
 
 impl Lanyard {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        Self { store, tokens: Arc::new(auth::TokenCache::default()), config: Arc::new(config) }
+        Self {
+            store,
+            tokens: Arc::new(auth::TokenCache::default()),
+            config: Arc::new(config),
+            events_written: Arc::new(tokio::sync::Notify::new()),
+        }
     }
     pub fn config(&self) -> &Config {
         &self.config
     }
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Commits a write transaction and wakes the webhook deliverer (a
+    /// transaction without events wakes it for nothing, which is cheap).
+    pub(crate) async fn commit(&self, tx: Box<dyn lanyard_store::StoreTx>) -> Result<(), StoreError> {
+        tx.commit().await?;
+        self.wake_deliverer();
+        Ok(())
     }
 }
 

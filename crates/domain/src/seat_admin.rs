@@ -24,7 +24,7 @@ impl Lanyard {
         audit::record(tx.as_mut(), now, actor, "seats.limit_changed", None, json!({ "from": before.limit, "to": limit })).await?;
         Seats { tx: tx.as_mut(), now, actor }.fill_free_seats("limit.raised").await?;
         let after = tx.seat_counters().await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(after)
     }
 

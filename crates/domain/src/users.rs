@@ -122,7 +122,7 @@ impl Lanyard {
         )
         .await
         .map_err(scim_error)?;
-        tx.commit().await.map_err(scim_error)?;
+        self.commit(tx).await.map_err(scim_error)?;
         // A new user belongs to no group yet.
         Ok(written(caller, &row, &[], projection))
     }
@@ -242,7 +242,7 @@ impl Lanyard {
             )
             .await
             .map_err(scim_error)?;
-            tx.commit().await.map_err(scim_error)?;
+            self.commit(tx).await.map_err(scim_error)?;
         }
         Ok(written(caller, &row, &groups, projection))
     }
@@ -271,7 +271,7 @@ impl Lanyard {
         audit::record(tx.as_mut(), now, &actor, "user.deleted", Some(("User", id)), json!({ "userName": row.user_name }))
             .await
             .map_err(scim_error)?;
-        tx.commit().await.map_err(scim_error)
+        self.commit(tx).await.map_err(scim_error)
     }
 
     pub async fn list_users(&self, caller: &Caller, params: &ListParams) -> Result<Value, ScimError> {

@@ -28,7 +28,7 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve SCIM (and the rest) over HTTP. The default command.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Tenants: one customer organization each.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -41,6 +41,9 @@ pub enum Command {
     /// Operator API keys: the application's credentials for /api/v1.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Webhook endpoints: signed POSTs of every event, in order, with retries.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// A tenant's audit log, newest last.
     Audit {
         slug: String,
@@ -124,6 +127,30 @@ pub struct ServeArgs {
     /// Delete audit events older than this (e.g. 365d); kept forever when absent.
     #[arg(long, env = "LANYARD_AUDIT_RETENTION", value_parser = duration)]
     pub audit_retention: Option<Duration>,
+    /// Delete events (and webhook delivery log rows) older than this (e.g.
+    /// 30d), except events an enabled webhook endpoint has not delivered
+    /// yet; kept forever when absent.
+    #[arg(long, env = "LANYARD_EVENT_RETENTION", value_parser = duration)]
+    pub event_retention: Option<Duration>,
+    /// Do not deliver webhooks from this instance (others sharing the
+    /// database still do).
+    #[arg(long, env = "LANYARD_NO_WEBHOOKS")]
+    pub no_webhooks: bool,
+    /// Pauses between attempts at one event, comma-separated; the endpoint
+    /// is disabled after the last. Default: 5s,30s,2m,10m,30m,1h,2h,4h,8h,8h,8h.
+    #[arg(long, env = "LANYARD_WEBHOOK_RETRY_SCHEDULE", value_parser = durations)]
+    pub webhook_retry_schedule: Option<Pauses>,
+    /// Time limit of one delivery attempt.
+    #[arg(long, env = "LANYARD_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub webhook_timeout: Duration,
+    /// How long an instance keeps an endpoint to itself without renewing
+    /// (after a crash, another instance takes over after this). At least
+    /// twice --webhook-timeout.
+    #[arg(long, env = "LANYARD_WEBHOOK_LEASE", default_value = "60s", value_parser = duration)]
+    pub webhook_lease: Duration,
+    /// How often to look for webhook work written by other instances.
+    #[arg(long, env = "LANYARD_WEBHOOK_POLL", default_value = "1s", value_parser = duration, hide = true)]
+    pub webhook_poll: Duration,
 }
 
 impl ServeArgs {
@@ -170,6 +197,65 @@ fn duration(s: &str) -> Result<Duration, String> {
         Ok(_) => Err("must be longer than zero".into()),
         Err(e) => Err(format!("{e}: expected a duration such as 30s or 500ms")),
     }
+}
+
+/// A comma-separated list of durations (one value for clap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pauses(pub Vec<Duration>);
+
+fn durations(s: &str) -> Result<Pauses, String> {
+    s.split(',').map(|d| duration(d.trim())).collect::<Result<Vec<_>, _>>().map(Pauses)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCommand {
+    /// Create an endpoint for one tenant (SLUG) or every tenant; prints its
+    /// signing secret once.
+    Create {
+        slug: Option<String>,
+        /// Where to POST events: an http:// or https:// URL.
+        #[arg(long)]
+        url: String,
+        /// Event types, comma-separated, or `all` (the default).
+        #[arg(long)]
+        events: Option<String>,
+    },
+    /// Every endpoint, or one tenant's.
+    List {
+        slug: Option<String>,
+    },
+    /// An endpoint's state, cursor and last attempts.
+    Show {
+        id: String,
+    },
+    /// An endpoint's delivery log, newest first.
+    Deliveries {
+        id: String,
+        /// Only attempts that failed.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Resume a disabled endpoint where it stopped (nothing is lost).
+    Enable {
+        id: String,
+    },
+    /// Stop delivering to an endpoint (its events wait).
+    Disable {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+    /// Send one event to an endpoint again now (same webhook-id); its
+    /// cursor and retries are untouched.
+    Replay {
+        id: String,
+        /// The event's id (`evt_…`, as delivered).
+        #[arg(long)]
+        event: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -10,6 +10,7 @@ use lanyard_store::{SeatCounters, SeatStatus, Store, Tenant};
 use serde_json::{Value, json};
 
 use crate::cli::{ApiKeyCommand, Args, Command, LogFormat, SeatsCommand, ServeArgs, TenantCommand, TokenCommand};
+use crate::webhook_commands::webhook;
 
 async fn open_store(args: &Args) -> anyhow::Result<Arc<dyn Store>> {
     let statement_timeout = args
@@ -52,7 +53,7 @@ fn parse_limit(s: &str) -> anyhow::Result<Option<i64>> {
     Ok(Some(n))
 }
 
-fn print(json_mode: bool, value: &Value, human: impl FnOnce() -> String) {
+pub(crate) fn print(json_mode: bool, value: &Value, human: impl FnOnce() -> String) {
     if json_mode {
         println!("{value}");
     } else {
@@ -60,7 +61,7 @@ fn print(json_mode: bool, value: &Value, human: impl FnOnce() -> String) {
     }
 }
 
-fn micros_json(m: Option<i64>) -> Value {
+pub(crate) fn micros_json(m: Option<i64>) -> Value {
     m.map(|m| json!(format_micros(m))).unwrap_or(Value::Null)
 }
 
@@ -91,7 +92,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args).await?;
     let command = match args.command {
         Some(command) => command,
-        None => Command::Serve(ServeArgs::from_env()?),
+        None => Command::Serve(Box::new(ServeArgs::from_env()?)),
     };
     match command {
         Command::Serve(serve) => {
@@ -135,6 +136,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Tenant(cmd) => tenant(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Token(cmd) => token(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::ApiKey(cmd) => api_key(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
+        Command::Webhook(cmd) => webhook(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Seats(cmd) => seats(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Audit { slug, since, limit } => {
             let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));

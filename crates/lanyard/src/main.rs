@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod serve;
+mod webhook_commands;
 
 use clap::Parser;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use lanyard_domain::Lanyard;
 use lanyard_web::{AppState, AuthFailureLimit, HttpSettings, RateLimit, Tls, TlsListener, parse_networks};
+use lanyard_webhooks::{Deliverer, DelivererConfig, RetrySchedule};
 use tokio::net::TcpListener;
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -42,6 +43,15 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
         let app = app.clone();
         tokio::spawn(async move { app.keep_audit_for(retention).await });
     }
+    if let Some(retention) = args.event_retention {
+        let app = app.clone();
+        tokio::spawn(async move { app.keep_events_for(retention).await });
+    }
+    let deliverer = if args.no_webhooks {
+        None
+    } else {
+        Some(Deliverer::new(app.clone(), deliverer_config(args)?).context("cannot set up the webhook client")?)
+    };
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, tls = tls.is_some(), "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;
@@ -56,6 +66,7 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let webhooks = deliverer.map(|d| tokio::spawn(d.run_until(until_stopped(stopped.clone()))));
     let metrics = metrics_listener.map(|l| {
         if let Ok(a) = l.local_addr() {
             tracing::info!(listen = %a, "metrics served at /metrics");
@@ -78,7 +89,23 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
     if let Some(task) = metrics {
         task.await.context("metrics server")?.context("metrics server error")?;
     }
+    if let Some(task) = webhooks {
+        task.await.context("webhook deliverer")?;
+    }
     served.context("server error")
+}
+
+/// The webhook deliverer's settings from `serve`'s flags.
+fn deliverer_config(args: &ServeArgs) -> anyhow::Result<DelivererConfig> {
+    if args.webhook_lease < args.webhook_timeout * 2 {
+        bail!("--webhook-lease must be at least twice --webhook-timeout (an attempt must end before another instance may take over)");
+    }
+    Ok(DelivererConfig {
+        schedule: args.webhook_retry_schedule.clone().map_or_else(RetrySchedule::default, |p| RetrySchedule { pauses: p.0 }),
+        timeout: args.webhook_timeout,
+        lease: args.webhook_lease,
+        poll: args.webhook_poll,
+    })
 }
 
 /// The HTTP settings from `serve`'s flags.

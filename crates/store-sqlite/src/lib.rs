@@ -22,13 +22,15 @@ mod tenants;
 mod transfer;
 mod tx;
 mod users;
+mod webhooks;
 
 pub use dialect::SqliteDialect;
 
 use async_trait::async_trait;
 use lanyard_store::{
-    ApiKey, AuditEvent, AuditQuery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewApiKey, NewTenant,
-    NewToken, Page, Store, StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow,
+    ApiKey, AuditEvent, AuditQuery, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewApiKey,
+    NewDelivery, NewTenant, NewToken, NewWebhook, Page, Store, StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord,
+    USER_SQL_MAP, UserGroupRef, UserRow, Webhook, WebhookProgress,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -215,6 +217,85 @@ impl Store for SqliteStore {
 
     async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>> {
         events::after(&mut *self.read().await?, scope.map(|s| s.tenant_id()), after, limit).await
+    }
+
+    async fn feed_end(&self) -> StoreResult<EventPosition> {
+        events::end(&mut *self.read().await?).await
+    }
+
+    async fn event(&self, id: i64) -> StoreResult<Option<Event>> {
+        events::by_id(&mut *self.read().await?, id).await
+    }
+
+    async fn first_event_since(&self, at: Micros) -> StoreResult<Option<EventPosition>> {
+        events::first_since(&mut *self.read().await?, at).await
+    }
+
+    async fn prune_events(&self, before: EventPosition) -> StoreResult<u64> {
+        // A connection per batch: writers get their turn between batches.
+        let mut deleted = 0;
+        loop {
+            let done = events::prune_batch(&mut *self.write().await?, before).await?;
+            deleted += done;
+            if done < events::PRUNE_BATCH {
+                return Ok(deleted);
+            }
+        }
+    }
+
+    async fn create_webhook(&self, webhook: &NewWebhook) -> StoreResult<Webhook> {
+        webhooks::create(&mut *self.write().await?, webhook).await
+    }
+
+    async fn webhook(&self, id: &str) -> StoreResult<Option<Webhook>> {
+        webhooks::get(&mut *self.read().await?, id).await
+    }
+
+    async fn list_webhooks(&self, scope: Option<TenantScope>) -> StoreResult<Vec<Webhook>> {
+        webhooks::list(&mut *self.read().await?, scope.map(|s| s.tenant_id())).await
+    }
+
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<&str>, at: Micros) -> StoreResult<bool> {
+        webhooks::set_enabled(&mut *self.write().await?, id, enabled, reason, at).await
+    }
+
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool> {
+        webhooks::delete(&mut *self.write().await?, id).await
+    }
+
+    async fn due_webhooks(&self, now: Micros) -> StoreResult<Vec<Webhook>> {
+        webhooks::due(&mut *self.read().await?, now).await
+    }
+
+    async fn lease_webhook(&self, id: &str, owner: &str, until: Micros, now: Micros) -> StoreResult<Option<Webhook>> {
+        webhooks::lease(&mut *self.write().await?, id, owner, until, now).await
+    }
+
+    async fn release_webhook(&self, id: &str, owner: &str) -> StoreResult<()> {
+        webhooks::release(&mut *self.write().await?, id, owner).await
+    }
+
+    async fn record_webhook_progress(&self, progress: &WebhookProgress) -> StoreResult<bool> {
+        webhooks::record_progress(&mut *self.write().await?, progress).await
+    }
+
+    async fn log_delivery(&self, delivery: &NewDelivery) -> StoreResult<()> {
+        webhooks::insert_delivery(&mut *self.write().await?, delivery).await
+    }
+
+    async fn list_deliveries(&self, endpoint_id: &str, failed_only: bool, limit: i64) -> StoreResult<Vec<Delivery>> {
+        webhooks::deliveries(&mut *self.read().await?, endpoint_id, failed_only, limit).await
+    }
+
+    async fn prune_deliveries(&self, before: Micros) -> StoreResult<u64> {
+        let mut deleted = 0;
+        loop {
+            let done = webhooks::prune_deliveries_batch(&mut *self.write().await?, before).await?;
+            deleted += done;
+            if done < webhooks::PRUNE_BATCH {
+                return Ok(deleted);
+            }
+        }
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

@@ -5,10 +5,12 @@
 mod ledger;
 mod maps;
 mod records;
+mod webhooks;
 
 pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use records::*;
+pub use webhooks::*;
 
 use async_trait::async_trait;
 use lanyard_scim::ScimError;
@@ -118,6 +120,44 @@ pub trait Store: Send + Sync + 'static {
     /// transaction still running are returned, so a reader that resumes
     /// from the last position it saw misses nothing.
     async fn events_after(&self, scope: Option<TenantScope>, after: EventPosition, limit: i64) -> StoreResult<Vec<Event>>;
+    /// The last position [`Store::events_after`] can return now (the
+    /// start of the feed when it is empty).
+    async fn feed_end(&self) -> StoreResult<EventPosition>;
+    /// The event with this id, of any tenant.
+    async fn event(&self, id: i64) -> StoreResult<Option<Event>>;
+    /// The position of the first event, in feed order, written at or
+    /// after `at`.
+    async fn first_event_since(&self, at: Micros) -> StoreResult<Option<EventPosition>>;
+    /// Deletes events before `before` in feed order, in batches, but
+    /// never the newest event (so ids are never reused); returns how many.
+    async fn prune_events(&self, before: EventPosition) -> StoreResult<u64>;
+
+    // ---- webhooks ----
+    async fn create_webhook(&self, webhook: &NewWebhook) -> StoreResult<Webhook>;
+    async fn webhook(&self, id: &str) -> StoreResult<Option<Webhook>>;
+    /// Every endpoint, or those of one tenant (not the global ones).
+    async fn list_webhooks(&self, scope: Option<TenantScope>) -> StoreResult<Vec<Webhook>>;
+    /// Enables (resetting the retry count, due at once, keeping the
+    /// cursor) or disables with a reason; `false` when there is no such endpoint.
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<&str>, at: Micros) -> StoreResult<bool>;
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool>;
+    /// Enabled endpoints due at `now` whose lease is free.
+    async fn due_webhooks(&self, now: Micros) -> StoreResult<Vec<Webhook>>;
+    /// Takes the endpoint's lease when it is free (or expired) at `now`;
+    /// the endpoint as leased, or `None` when another holds it.
+    async fn lease_webhook(&self, id: &str, owner: &str, until: Micros, now: Micros) -> StoreResult<Option<Webhook>>;
+    /// Gives the lease back (only if `owner` holds it).
+    async fn release_webhook(&self, id: &str, owner: &str) -> StoreResult<()>;
+    /// Applies an attempt's outcome and logs it, in one transaction;
+    /// `false` (and nothing changed but the log) when the lease was lost
+    /// or the endpoint was disabled or deleted meanwhile.
+    async fn record_webhook_progress(&self, progress: &WebhookProgress) -> StoreResult<bool>;
+    /// Logs a delivery that moves no cursor (a replay).
+    async fn log_delivery(&self, delivery: &NewDelivery) -> StoreResult<()>;
+    /// The endpoint's deliveries, newest first.
+    async fn list_deliveries(&self, endpoint_id: &str, failed_only: bool, limit: i64) -> StoreResult<Vec<Delivery>>;
+    /// Deletes log rows older than `before`; returns how many.
+    async fn prune_deliveries(&self, before: Micros) -> StoreResult<u64>;
 
     /// A write transaction for one tenant. Writes of one tenant are
     /// serialised: the transaction holds the tenant's row lock (PostgreSQL)

@@ -12,12 +12,14 @@ use serde_json::Value;
 
 pub use database::TestDatabase;
 pub use lanyard_web::{AuthFailureLimit, HttpSettings, RateLimit};
+pub use lanyard_webhooks::{Deliverer, DelivererConfig, RetrySchedule};
 pub use serde_json::json;
 
 pub struct TestServer {
     pub url: String,
     pub app: Lanyard,
     task: tokio::task::JoinHandle<()>,
+    webhooks: Option<tokio::task::JoinHandle<()>>,
     /// Last, so the server stops before its database goes.
     pub db: TestDatabase,
 }
@@ -25,6 +27,9 @@ pub struct TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(w) = &self.webhooks {
+            w.abort();
+        }
     }
 }
 
@@ -46,7 +51,15 @@ impl TestServer {
         let task = tokio::spawn(async move {
             let _ = lanyard_web::serve(listener, service, header_read_timeout, std::future::pending()).await;
         });
-        TestServer { url, app, task, db }
+        TestServer { url, app, task, webhooks: None, db }
+    }
+
+    /// With the webhook deliverer running, as `serve` runs it.
+    pub async fn start_with_webhooks(config: DelivererConfig) -> TestServer {
+        let mut server = Self::start().await;
+        let deliverer = Deliverer::new(server.app.clone(), config).expect("webhook client");
+        server.webhooks = Some(tokio::spawn(deliverer.run()));
+        server
     }
 
     /// A new tenant with a token: a client for its SCIM base URL.
