@@ -36,6 +36,11 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener) -> any
         let app = app.clone();
         tokio::spawn(async move { app.keep_audit_for(retention).await });
     }
+    #[cfg(feature = "saml")]
+    {
+        let app = app.clone();
+        tokio::spawn(async move { app.keep_sso_fresh(std::time::Duration::from_secs(5 * 60)).await });
+    }
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;

@@ -24,5 +24,7 @@ mod patch;
 mod quirks;
 mod seat_invariant;
 mod seats;
+#[cfg(feature = "saml")]
+mod sso;
 mod transfer;
 mod users;
