@@ -209,14 +209,14 @@ impl Lanyard {
         Ok(found.map(|c| lanyard_saml::sp_metadata::render(&SpUrls::new(&self.config, &c.id).sp_values())))
     }
 
-    /// Fetches the metadata of connections not fetched for
-    /// [`METADATA_REFRESH`] and saves the new entity ID, URL and
+    /// Fetches the metadata of connections not fetched for `older_than`
+    /// ([`METADATA_REFRESH`] in `serve`) and saves the new entity ID, URL and
     /// certificates (an IdP's certificate rollover needs no admin). A
     /// failed fetch or unusable metadata keeps the old values and is logged.
     /// Answers how many were updated.
-    pub async fn refresh_sso_metadata(&self) -> Result<usize, SsoError> {
+    pub async fn refresh_sso_metadata(&self, older_than: Duration) -> Result<usize, SsoError> {
         let now = now();
-        let due = self.store.sso_connections_to_refresh(now - micros(METADATA_REFRESH)).await?;
+        let due = self.store.sso_connections_to_refresh(now - micros(older_than)).await?;
         let mut updated = 0;
         for connection in due {
             let Some(url) = connection.metadata_url.as_deref() else { continue };
@@ -252,7 +252,7 @@ impl Lanyard {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match self.refresh_sso_metadata().await {
+            match self.refresh_sso_metadata(METADATA_REFRESH).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(connections = n, "refreshed SSO metadata"),
                 Err(e) => tracing::warn!(error = %e, "cannot refresh SSO metadata"),

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A test identity provider for Lanyard's SAML tests, built on pysaml2.
 
-    idp.py --dir DIR metadata
-        prints the IdP metadata XML (creates the IdP's keys in DIR if missing)
+    idp.py --dir DIR [--key other] metadata
+        prints the IdP metadata XML (creates the IdP's keys in DIR if missing);
+        with --key other, with the certificate of a key it does not sign with
     idp.py --dir DIR response --sp-metadata FILE --email E
            [--saml-request B64 | --acs URL] [--variant V] [--attr NAME=VALUE ...]
         prints a base64 SAMLResponse: SP-initiated when --saml-request (the
@@ -145,7 +146,7 @@ def post_process(xml, variant):
 
 
 def cmd_metadata(args):
-    idp = server(args)
+    idp = server(args, key_name=args.key)
     sys.stdout.write(create_metadata_string(None, idp.config, sign=False).decode())
 
 
@@ -189,6 +190,7 @@ def main():
     p.add_argument("--dir", required=True)
     p.add_argument("--entity-id", default="https://idp.test/metadata")
     p.add_argument("--sso-url", default="https://idp.test/sso")
+    p.add_argument("--key", default="idp", help="metadata: whose certificate to publish (idp, other)")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("metadata")
     r = sub.add_parser("response")

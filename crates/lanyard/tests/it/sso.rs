@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use lanyard_domain::sso::{ConnectionInput, MetadataSource};
 use lanyard_testkit::{Scim, TestServer, json, patch_op};
@@ -25,7 +25,9 @@ fn idp() -> &'static Idp {
     static IDP: OnceLock<Idp> = OnceLock::new();
     IDP.get_or_init(|| {
         let idp = Idp { dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("saml-idp") };
+        // Both key pairs now, before tests run the IdP in parallel.
         idp.run(&["metadata"]);
+        idp.run(&["--key", "other", "metadata"]);
         idp
     })
 }
@@ -407,11 +409,54 @@ fn lanyard(db: &str, args: &[&str]) -> (bool, String, String) {
 
 /// Serves `body` at `http://127.0.0.1:PORT/metadata` until the test ends.
 async fn serve_metadata(body: String) -> String {
+    serve_changing_metadata(Arc::new(Mutex::new(body))).await
+}
+
+/// Serves what `body` holds at each request.
+async fn serve_changing_metadata(body: Arc<Mutex<String>>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/metadata", listener.local_addr().unwrap());
-    let router = axum::Router::new().route("/metadata", axum::routing::get(move || async move { body }));
+    let router = axum::Router::new().route("/metadata", axum::routing::get(move || async move { body.lock().unwrap().clone() }));
     tokio::spawn(async move { axum::serve(listener, router).await });
     url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_urls_are_refreshed_so_certificate_rollover_needs_no_admin() {
+    let server = TestServer::start().await;
+    let scim = server.tenant("acme").await;
+    scim.create_user("alice@example.com").await;
+    // The IdP still publishes its old certificate; it signs with the new key.
+    let body = Arc::new(Mutex::new(idp().run(&["--key", "other", "metadata"])));
+    let url = serve_changing_metadata(body.clone()).await;
+    let input = ConnectionInput {
+        name: "JumpCloud".into(),
+        idp_kind: "jumpcloud".into(),
+        metadata: MetadataSource::Url(url),
+        domains: vec!["example.com".into()],
+        jit: false,
+        allow_idp_initiated: true,
+    };
+    let connection = server.app.create_sso_connection("acme", input, "test").await.unwrap().connection.id;
+    let s = Setup { server, scim, connection };
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.idp_initiated(&mut browser, "alice@example.com", "both").await;
+    assert_refused(&page, 400, "invalid_response");
+
+    // Not due yet: nothing fetched.
+    assert_eq!(s.server.app.refresh_sso_metadata(std::time::Duration::from_secs(3600)).await.unwrap(), 0);
+    *body.lock().unwrap() = idp().metadata();
+    assert_eq!(s.server.app.refresh_sso_metadata(std::time::Duration::ZERO).await.unwrap(), 1);
+    let page = s.idp_initiated(&mut browser, "alice@example.com", "both").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let audit = s.server.app.audit_events("acme", None, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.event.action == "sso.certificates_changed"));
+
+    // Unusable metadata later keeps the saved values.
+    *body.lock().unwrap() = "<not-metadata/>".into();
+    assert_eq!(s.server.app.refresh_sso_metadata(std::time::Duration::ZERO).await.unwrap(), 0);
+    let page = s.idp_initiated(&mut browser, "alice@example.com", "both").await;
+    assert_eq!(page.status, 303, "{}", page.body);
 }
 
 // Multi-threaded: the metadata server runs while the CLI process blocks a thread.
