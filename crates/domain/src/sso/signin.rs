@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::{CLOCK_SKEW, REQUEST_LIFETIME, SESSION_LIFETIME, SpUrls, SsoError, micros};
 use crate::auth::{generate_secret_with, hash_secret};
-use crate::{Caller, Lanyard, now};
+use crate::{Caller, Lanyard, audit, events, now};
 
 /// A finished sign-in: the session cookie's value (shown once) and who.
 #[derive(Debug, Clone)]
@@ -22,6 +22,7 @@ pub struct SignedIn {
     pub email: String,
     pub tenant: String,
     pub seat: String,
+    pub user_id: String,
     /// Where the sign-in started from (a local path), to go back to.
     pub return_to: Option<String>,
 }
@@ -172,17 +173,38 @@ impl Lanyard {
     pub async fn sso_finish(&self, connection_id: &str, saml_response: &str, relay_state: Option<&str>) -> Result<SignedIn, Refusal> {
         let connection = self.store.sso_connection_by_id(connection_id).await.map_err(unavailable)?.ok_or(Refusal::NoSuchConnection)?;
         let outcome = self.sso_finish_for(&connection, saml_response, relay_state).await;
-        let scope = TenantScope::of_connection(&connection);
-        let actor = format!("sso:{}", connection.id);
-        let (action, detail) = match &outcome {
-            Ok(s) => ("sso.signed_in", json!({ "email": s.email, "seat": s.seat })),
-            Err((r, email)) => ("sso.refused", json!({ "reason": r.code(), "detail": r.message(), "email": email })),
-        };
-        if let Err(e) = self.sso_audit(scope, &actor, action, &connection.id, detail).await {
+        if let Err(e) = self.record_sign_in(&connection, &outcome).await {
             tracing::error!(error = %e, "cannot write the SSO audit entry");
             return Err(Refusal::Unavailable);
         }
         outcome.map_err(|(r, _)| r)
+    }
+
+    /// The audit entry of a sign-in or refusal, and for a sign-in the
+    /// `sso.signed_in` event of the feed, in one transaction.
+    async fn record_sign_in(
+        &self,
+        connection: &SsoConnection,
+        outcome: &Result<SignedIn, (Refusal, Option<String>)>,
+    ) -> Result<(), SsoError> {
+        let mut tx = self.store.begin(TenantScope::of_connection(connection)).await?;
+        let at = now();
+        let actor = format!("sso:{}", connection.id);
+        let resource = Some(("SsoConnection", connection.id.as_str()));
+        match outcome {
+            Ok(s) => {
+                let detail = json!({ "email": s.email, "seat": s.seat, "user": s.user_id });
+                audit::record(tx.as_mut(), at, &actor, "sso.signed_in", resource, detail).await?;
+                let data = json!({ "email": s.email, "seat": s.seat, "connection": { "id": connection.id, "name": connection.name } });
+                events::record(tx.as_mut(), at, "sso.signed_in", ("User", &s.user_id), data).await?;
+            }
+            Err((r, email)) => {
+                let detail = json!({ "reason": r.code(), "detail": r.message(), "email": email });
+                audit::record(tx.as_mut(), at, &actor, "sso.refused", resource, detail).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn sso_finish_for(
@@ -220,13 +242,13 @@ impl Lanyard {
             token_hash: hash_secret(&session_token),
             tenant_id: connection.tenant_id,
             connection_id: connection.id.clone(),
-            user_id: user.id,
+            user_id: user.id.clone(),
             email: email.clone(),
             created_at: now,
             expires_at: now + micros(SESSION_LIFETIME),
         };
         self.store.create_sso_session(&session).await.map_err(|e| fail(unavailable(e)))?;
-        Ok(SignedIn { session_token, email, tenant, seat: user.seat, return_to })
+        Ok(SignedIn { session_token, email, tenant, seat: user.seat, user_id: user.id, return_to })
     }
 
     /// Checks the Response (signature checking runs off the async threads).

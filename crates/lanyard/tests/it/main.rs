@@ -26,5 +26,7 @@ mod seat_invariant;
 mod seats;
 #[cfg(feature = "saml")]
 mod sso;
+#[cfg(not(feature = "saml"))]
+mod sso_disabled;
 mod transfer;
 mod users;
