@@ -247,6 +247,10 @@ pub enum SsoCommand {
         /// Accept sign-ins started at the IdP (no AuthnRequest from Lanyard).
         #[arg(long)]
         allow_idp_initiated: bool,
+        /// FIELD=NAME: the SAML attribute (Name or FriendlyName) giving
+        /// given_name (default givenName), family_name (sn) or groups (groups).
+        #[arg(long = "attribute", value_name = "FIELD=NAME")]
+        attributes: Vec<String>,
         #[arg(long, env = "LANYARD_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
         public_url: String,
     },

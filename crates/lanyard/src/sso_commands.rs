@@ -38,12 +38,21 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
             "domains": c.domains,
             "jit": c.jit,
             "allow_idp_initiated": c.allow_idp_initiated,
+            "attribute_mapping": serde_json::from_str::<Value>(&c.attribute_map).unwrap_or(Value::Null),
             "sp_entity_id": v.sp.entity_id,
             "acs_url": v.sp.acs_url,
             "name_id_format": NAMEID_EMAIL,
             "login_url": v.sp.login_url,
             "metadata_url": v.sp.metadata_url,
         })
+    }
+
+    /// `givenName → given_name, …`: what the IdP admin adds as attributes.
+    fn attributes_text(map: &str) -> String {
+        let map: Value = serde_json::from_str(map).unwrap_or(Value::Null);
+        map.as_object()
+            .map(|m| m.iter().map(|(field, name)| format!("{} → {field}", name.as_str().unwrap_or(""))).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
     }
 
     fn view_text(v: &SsoConnectionView) -> String {
@@ -55,7 +64,8 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
              IdP entity ID: {idp}\nIdP sign-on URL: {sso}\nIdP certificates (SHA-256): {fps}\n\
              \nCopy into the identity provider:\n\
              SP Entity ID:    {entity}\nACS URL:         {acs}\nNameID format:   {nameid} (the user's email)\n\
-             Login URL:       {login}\nSP metadata URL: {metadata}",
+             Login URL:       {login}\nSP metadata URL: {metadata}\n\
+             Attributes (optional): {attributes}",
             id = c.id,
             name = c.name,
             kind = c.idp_kind,
@@ -71,11 +81,12 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
             nameid = NAMEID_EMAIL,
             login = v.sp.login_url,
             metadata = v.sp.metadata_url,
+            attributes = attributes_text(&c.attribute_map),
         )
     }
 
     match cmd {
-        SsoCommand::Create { slug, name, idp, metadata_url, metadata_file, domains, jit, allow_idp_initiated, public_url } => {
+        SsoCommand::Create { slug, name, idp, metadata_url, metadata_file, domains, jit, allow_idp_initiated, attributes, public_url } => {
             let app = Lanyard::new(store, Config::new(&public_url));
             let metadata = match (metadata_url, metadata_file) {
                 (Some(url), _) => MetadataSource::Url(url),
@@ -84,7 +95,12 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
                 }
                 (None, None) => anyhow::bail!("give --metadata-url or --metadata-file"),
             };
-            let input = ConnectionInput { name, idp_kind: idp, metadata, domains, jit, allow_idp_initiated };
+            let attributes = attributes
+                .iter()
+                .map(|a| a.split_once('=').map(|(f, n)| (f.trim().to_string(), n.to_string())))
+                .collect::<Option<Vec<_>>>()
+                .context("--attribute takes FIELD=NAME, e.g. given_name=firstName")?;
+            let input = ConnectionInput { name, idp_kind: idp, metadata, domains, jit, allow_idp_initiated, attributes };
             let view = app.create_sso_connection(&slug, input, "cli").await?;
             print(json_mode, &view_json(&view), || view_text(&view));
         }

@@ -25,6 +25,8 @@ pub struct ConnectionInput {
     pub domains: Vec<String>,
     pub jit: bool,
     pub allow_idp_initiated: bool,
+    /// Overrides of the default attribute mapping: (our field, SAML attribute name).
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A connection with the values the IdP admin copies.
@@ -41,10 +43,26 @@ pub struct SsoConnectionView {
 const MAX_METADATA_BYTES: usize = 1024 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The default attribute mapping: our field → SAML attribute name. The
-/// email is the NameID (emailAddress format).
-fn default_attribute_map() -> String {
-    json!({ "given_name": "givenName", "family_name": "sn", "groups": "groups" }).to_string()
+/// Fields a SAML attribute can fill (the email is the NameID, emailAddress format).
+pub const ATTRIBUTE_FIELDS: &[&str] = &["given_name", "family_name", "groups"];
+
+/// The attribute mapping (our field → SAML attribute name, matched against
+/// an attribute's Name or FriendlyName): defaults, then the overrides.
+fn attribute_map(overrides: &[(String, String)]) -> Result<String, SsoError> {
+    let mut map = serde_json::Map::new();
+    for (field, name) in [("given_name", "givenName"), ("family_name", "sn"), ("groups", "groups")] {
+        map.insert(field.into(), json!(name));
+    }
+    for (field, name) in overrides {
+        if !ATTRIBUTE_FIELDS.contains(&field.as_str()) {
+            return Err(SsoError::Invalid(format!("unknown attribute field {field:?}: one of {}", ATTRIBUTE_FIELDS.join(", "))));
+        }
+        if name.trim().is_empty() || name.len() > 1024 {
+            return Err(SsoError::Invalid(format!("the SAML attribute name for {field} must be 1 to 1024 characters")));
+        }
+        map.insert(field.clone(), json!(name.trim()));
+    }
+    Ok(serde_json::Value::Object(map).to_string())
 }
 
 /// A lower-case DNS name with at least one dot.
@@ -121,6 +139,7 @@ impl Lanyard {
         if domains.is_empty() {
             return Err(SsoError::Invalid("at least one email domain is needed".into()));
         }
+        let attribute_map = attribute_map(&input.attributes)?;
         let now = now();
         let (xml, metadata_url, fetched_at) = match &input.metadata {
             MetadataSource::Url(url) => (fetch_metadata(url).await?, Some(url.clone()), Some(now)),
@@ -137,7 +156,7 @@ impl Lanyard {
             certificates: idp.signing_certificates.iter().map(|der| idp_metadata::certificate_base64(der)).collect(),
             metadata_url,
             metadata_fetched_at: fetched_at,
-            attribute_map: default_attribute_map(),
+            attribute_map,
             jit: input.jit,
             allow_idp_initiated: input.allow_idp_initiated,
             created_at: now,

@@ -139,6 +139,7 @@ impl Setup {
             domains: vec!["example.com".into()],
             jit,
             allow_idp_initiated,
+            attributes: Vec::new(),
         };
         let view = server.app.create_sso_connection("acme", input, "test").await.unwrap();
         Setup { server, scim, connection: view.connection.id }
@@ -442,6 +443,7 @@ async fn metadata_urls_are_refreshed_so_certificate_rollover_needs_no_admin() {
         domains: vec!["example.com".into()],
         jit: false,
         allow_idp_initiated: true,
+        attributes: Vec::new(),
     };
     let connection = server.app.create_sso_connection("acme", input, "test").await.unwrap().connection.id;
     let s = Setup { server, scim, connection };
@@ -496,6 +498,8 @@ async fn sso_connections_from_the_command_line() {
             "--domain",
             "Example.ORG",
             "--jit",
+            "--attribute",
+            "given_name=firstName",
             "--public-url",
             "https://id.example.com",
         ],
@@ -511,11 +515,15 @@ async fn sso_connections_from_the_command_line() {
     assert_eq!(created["domains"], json!(["example.com", "example.org"]));
     assert_eq!(created["idp_entity_id"], "https://idp.test/metadata");
     assert_eq!(created["jit"], true);
+    assert_eq!(created["attribute_mapping"], json!({ "given_name": "firstName", "family_name": "sn", "groups": "groups" }));
+    let (ok, _, err) =
+        lanyard(db, &["sso", "create", "acme", "--name", "X", "--metadata-file", file, "--domain", "x.com", "--attribute", "shoe_size=s"]);
+    assert!(!ok && err.contains("unknown attribute field"), "{err}");
 
     // The human form shows what the IdP admin copies.
     let (ok, out, _) = lanyard(db, &["sso", "show", "acme", id, "--public-url", "https://id.example.com"]);
     assert!(ok);
-    for label in ["SP Entity ID:", "ACS URL:", "NameID format:", "Login URL:", "SP metadata URL:"] {
+    for label in ["SP Entity ID:", "ACS URL:", "NameID format:", "Login URL:", "SP metadata URL:", "firstName → given_name"] {
         assert!(out.contains(label), "{label} in {out}");
     }
 
