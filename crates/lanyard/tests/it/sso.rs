@@ -211,8 +211,17 @@ async fn sp_initiated_sign_in_ends_signed_in_with_a_session() {
     let audit = s.server.app.audit_events("acme", None, 100).await.unwrap();
     assert!(audit.iter().any(|e| e.event.action == "sso.signed_in" && e.event.detail["email"] == "alice@example.com"));
     // The application's event feed hears of it too.
-    let events = s.server.app.store().events_after(None, Default::default(), 1000).await.unwrap();
-    let signed_in = events.iter().find(|e| e.event.kind == "sso.signed_in").expect("an sso.signed_in event");
+    // On PostgreSQL the feed shows a transaction once every older one has ended: poll.
+    let mut signed_in = None;
+    for _ in 0..100 {
+        let events = s.server.app.store().events_after(None, Default::default(), 1000).await.unwrap();
+        signed_in = events.into_iter().find(|e| e.event.kind == "sso.signed_in");
+        if signed_in.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let signed_in = signed_in.expect("an sso.signed_in event");
     assert_eq!(signed_in.tenant, "acme");
     assert_eq!(signed_in.event.data["email"], "alice@example.com");
     assert_eq!(signed_in.event.data["connection"]["id"], s.connection.as_str());
