@@ -109,10 +109,18 @@ fn unavailable<E: std::fmt::Display>(e: E) -> Refusal {
     Refusal::Unavailable
 }
 
-/// A local path to go back to after sign-in; anything else is dropped.
+/// A local path to go back to after sign-in; anything else is dropped (no
+/// open redirect: browsers drop tabs and newlines and read a backslash as
+/// a slash, so `/<tab>/evil.example` or `/<backslash>evil.example` would
+/// leave the site).
 fn local_path(path: Option<&str>) -> Option<String> {
-    path.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && p.len() <= 2048 && !p.contains(['\r', '\n']))
-        .map(str::to_string)
+    path.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && p.len() <= 2048
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    })
+    .map(str::to_string)
 }
 
 /// The email's domain, lower-cased.
@@ -337,5 +345,31 @@ impl Lanyard {
     /// Deletes expired SSO requests, assertion IDs and sessions.
     pub async fn prune_sso(&self) -> Result<u64, SsoError> {
         Ok(self.store.prune_sso(now()).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_kept() {
+        for ok in ["/", "/app/home?x=1#y", "/sso/signed-in"] {
+            assert_eq!(local_path(Some(ok)).as_deref(), Some(ok));
+        }
+        for bad in
+            ["https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "evil", "", "/ /x"]
+        {
+            assert_eq!(local_path(Some(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn email_domains() {
+        assert_eq!(email_domain("Alice@Example.COM").as_deref(), Some("example.com"));
+        assert_eq!(email_domain("a@b@example.com").as_deref(), Some("example.com"));
+        assert_eq!(email_domain("@example.com"), None);
+        assert_eq!(email_domain("alice"), None);
+        assert_eq!(email_domain("alice@localhost"), None);
     }
 }
