@@ -30,11 +30,14 @@ pub struct Caller {
     pub token_id: String,
     /// `{public_url}/scim/v2/{slug}`
     pub base_url: String,
+    /// Who the audit log names: `token:{id}`, or `sso:{connection id}` for
+    /// users created just in time at sign-in.
+    pub actor: String,
 }
 
 impl Caller {
     pub fn actor(&self) -> String {
-        format!("token:{}", self.token_id)
+        self.actor.clone()
     }
 }
 
@@ -129,7 +132,13 @@ impl Lanyard {
         if token.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL_MICROS) {
             self.touch_token(&token.id, now).await;
         }
-        Ok(Caller { scope: TenantScope::of(&tenant), base_url: self.config.scim_base_url(&tenant.slug), token_id: token.id, tenant })
+        Ok(Caller {
+            scope: TenantScope::of(&tenant),
+            base_url: self.config.scim_base_url(&tenant.slug),
+            actor: format!("token:{}", token.id),
+            token_id: token.id,
+            tenant,
+        })
     }
 
     async fn touch_token(&self, token_id: &str, now: i64) {

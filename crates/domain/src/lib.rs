@@ -13,6 +13,8 @@ mod retention;
 mod search;
 mod seat_admin;
 mod seats;
+#[cfg(feature = "saml")]
+pub mod sso;
 pub mod tenants;
 mod transfer;
 mod users;

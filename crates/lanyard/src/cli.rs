@@ -44,6 +44,9 @@ pub enum Command {
     /// Webhook endpoints: signed POSTs of every event, in order, with retries.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// SAML single sign-on connections of a tenant (needs a build with `--features saml`).
+    #[command(subcommand)]
+    Sso(SsoCommand),
     /// A tenant's audit log, newest last.
     Audit {
         slug: String,
@@ -331,5 +334,55 @@ pub enum SeatsCommand {
         slug: String,
         #[arg(long, value_parser = ["assigned", "pending"])]
         status: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsoCommand {
+    /// Connect an identity provider from its metadata; prints the values the
+    /// IdP admin copies (SP Entity ID, ACS URL, NameID format, Login URL).
+    Create {
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// jumpcloud, okta, entra-id, onelogin, google or generic.
+        #[arg(long, default_value = "generic")]
+        idp: String,
+        /// The IdP's metadata URL: fetched now, and refreshed by `serve`.
+        #[arg(long, required_unless_present = "metadata_file", conflicts_with = "metadata_file")]
+        metadata_url: Option<String>,
+        /// The IdP's metadata XML, saved as it is now.
+        #[arg(long)]
+        metadata_file: Option<std::path::PathBuf>,
+        /// Email domains this connection serves (unique across tenants).
+        #[arg(long = "domain", required = true, num_args = 1..)]
+        domains: Vec<String>,
+        /// Create unknown users of these domains at sign-in (seat rules apply).
+        #[arg(long)]
+        jit: bool,
+        /// Accept sign-ins started at the IdP (no AuthnRequest from Lanyard).
+        #[arg(long)]
+        allow_idp_initiated: bool,
+        /// FIELD=NAME: the SAML attribute (Name or FriendlyName) giving
+        /// given_name (default givenName), family_name (sn) or groups (groups).
+        #[arg(long = "attribute", value_name = "FIELD=NAME")]
+        attributes: Vec<String>,
+        #[arg(long, env = "LANYARD_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
+    List {
+        slug: String,
+        #[arg(long, env = "LANYARD_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
+    Show {
+        slug: String,
+        id: String,
+        #[arg(long, env = "LANYARD_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
+    Delete {
+        slug: String,
+        id: String,
     },
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod serve;
+mod sso_commands;
 mod webhook_commands;
 
 use clap::Parser;

@@ -52,6 +52,11 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
     } else {
         Some(Deliverer::new(app.clone(), deliverer_config(args)?).context("cannot set up the webhook client")?)
     };
+    #[cfg(feature = "saml")]
+    {
+        let app = app.clone();
+        tokio::spawn(async move { app.keep_sso_fresh(std::time::Duration::from_secs(5 * 60)).await });
+    }
     let addr = listener.local_addr()?;
     tracing::info!(listen = %addr, public_url = %app.config().public_url, tls = tls.is_some(), "lanyard serving");
     let header_read_timeout = settings.header_read_timeout;

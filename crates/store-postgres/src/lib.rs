@@ -27,6 +27,7 @@ mod groups;
 mod list;
 mod rows;
 mod scratch;
+mod sso;
 mod tenants;
 mod text;
 mod transfer;
@@ -40,9 +41,9 @@ pub use scratch::{SCRATCH_PREFIX, create_scratch_database, drop_database};
 
 use async_trait::async_trait;
 use lanyard_store::{
-    ApiKey, AuditEvent, AuditQuery, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewApiKey,
-    NewDelivery, NewTenant, NewToken, NewWebhook, Page, Store, StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord,
-    USER_SQL_MAP, UserGroupRef, UserRow, Webhook, WebhookProgress,
+    ApiKey, AuditEvent, AuditQuery, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, IdpUpdate, ListQuery, MemberRow, Micros,
+    NewApiKey, NewDelivery, NewTenant, NewToken, NewWebhook, Page, SsoConnection, SsoRequest, SsoSession, Store, StoreError, StoreResult,
+    StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow, Webhook, WebhookProgress,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgPool, Postgres};
@@ -305,6 +306,62 @@ impl Store for PgStore {
                 return Ok(deleted);
             }
         }
+    }
+
+    async fn create_sso_connection(&self, scope: TenantScope, connection: &SsoConnection) -> StoreResult<()> {
+        sso::create(&mut *self.conn().await?, scope.tenant_id(), connection).await
+    }
+
+    async fn list_sso_connections(&self, scope: TenantScope) -> StoreResult<Vec<SsoConnection>> {
+        sso::list(&mut *self.conn().await?, scope.tenant_id()).await
+    }
+
+    async fn sso_connection(&self, scope: TenantScope, id: &str) -> StoreResult<Option<SsoConnection>> {
+        sso::get(&mut *self.conn().await?, Some(scope.tenant_id()), id).await
+    }
+
+    async fn delete_sso_connection(&self, scope: TenantScope, id: &str) -> StoreResult<bool> {
+        sso::delete(&mut *self.conn().await?, scope.tenant_id(), id).await
+    }
+
+    async fn sso_connection_by_id(&self, id: &str) -> StoreResult<Option<SsoConnection>> {
+        sso::get(&mut *self.conn().await?, None, id).await
+    }
+
+    async fn sso_connection_by_domain(&self, domain: &str) -> StoreResult<Option<SsoConnection>> {
+        sso::by_domain(&mut *self.conn().await?, domain).await
+    }
+
+    async fn sso_connections_to_refresh(&self, before: Micros) -> StoreResult<Vec<SsoConnection>> {
+        sso::to_refresh(&mut *self.conn().await?, before).await
+    }
+
+    async fn update_sso_idp(&self, scope: TenantScope, id: &str, update: &IdpUpdate) -> StoreResult<()> {
+        sso::update_idp(&mut *self.conn().await?, scope.tenant_id(), id, update).await
+    }
+
+    async fn insert_sso_request(&self, scope: TenantScope, request: &SsoRequest) -> StoreResult<()> {
+        sso::insert_request(&mut *self.conn().await?, scope.tenant_id(), request).await
+    }
+
+    async fn take_sso_request(&self, connection_id: &str, id: &str, now: Micros) -> StoreResult<Option<SsoRequest>> {
+        sso::take_request(&mut *self.conn().await?, connection_id, id, now).await
+    }
+
+    async fn remember_assertion(&self, connection_id: &str, assertion_id: &str, expires_at: Micros) -> StoreResult<bool> {
+        sso::remember_assertion(&mut *self.conn().await?, connection_id, assertion_id, expires_at).await
+    }
+
+    async fn create_sso_session(&self, session: &SsoSession) -> StoreResult<()> {
+        sso::create_session(&mut *self.conn().await?, session).await
+    }
+
+    async fn sso_session_by_hash(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<SsoSession>> {
+        sso::session_by_hash(&mut *self.conn().await?, token_hash, now).await
+    }
+
+    async fn prune_sso(&self, now: Micros) -> StoreResult<u64> {
+        sso::prune(&mut *self.conn().await?, now).await
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

@@ -18,6 +18,7 @@ mod events;
 mod groups;
 mod list;
 mod rows;
+mod sso;
 mod tenants;
 mod transfer;
 mod tx;
@@ -28,9 +29,9 @@ pub use dialect::SqliteDialect;
 
 use async_trait::async_trait;
 use lanyard_store::{
-    ApiKey, AuditEvent, AuditQuery, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, ListQuery, MemberRow, Micros, NewApiKey,
-    NewDelivery, NewTenant, NewToken, NewWebhook, Page, Store, StoreError, StoreResult, StoreTx, Tenant, TenantScope, TokenRecord,
-    USER_SQL_MAP, UserGroupRef, UserRow, Webhook, WebhookProgress,
+    ApiKey, AuditEvent, AuditQuery, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, IdpUpdate, ListQuery, MemberRow, Micros,
+    NewApiKey, NewDelivery, NewTenant, NewToken, NewWebhook, Page, SsoConnection, SsoRequest, SsoSession, Store, StoreError, StoreResult,
+    StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow, Webhook, WebhookProgress,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -296,6 +297,62 @@ impl Store for SqliteStore {
                 return Ok(deleted);
             }
         }
+    }
+
+    async fn create_sso_connection(&self, scope: TenantScope, connection: &SsoConnection) -> StoreResult<()> {
+        sso::create(&mut *self.write().await?, scope.tenant_id(), connection).await
+    }
+
+    async fn list_sso_connections(&self, scope: TenantScope) -> StoreResult<Vec<SsoConnection>> {
+        sso::list(&mut *self.read().await?, scope.tenant_id()).await
+    }
+
+    async fn sso_connection(&self, scope: TenantScope, id: &str) -> StoreResult<Option<SsoConnection>> {
+        sso::get(&mut *self.read().await?, Some(scope.tenant_id()), id).await
+    }
+
+    async fn delete_sso_connection(&self, scope: TenantScope, id: &str) -> StoreResult<bool> {
+        sso::delete(&mut *self.write().await?, scope.tenant_id(), id).await
+    }
+
+    async fn sso_connection_by_id(&self, id: &str) -> StoreResult<Option<SsoConnection>> {
+        sso::get(&mut *self.read().await?, None, id).await
+    }
+
+    async fn sso_connection_by_domain(&self, domain: &str) -> StoreResult<Option<SsoConnection>> {
+        sso::by_domain(&mut *self.read().await?, domain).await
+    }
+
+    async fn sso_connections_to_refresh(&self, before: Micros) -> StoreResult<Vec<SsoConnection>> {
+        sso::to_refresh(&mut *self.read().await?, before).await
+    }
+
+    async fn update_sso_idp(&self, scope: TenantScope, id: &str, update: &IdpUpdate) -> StoreResult<()> {
+        sso::update_idp(&mut *self.write().await?, scope.tenant_id(), id, update).await
+    }
+
+    async fn insert_sso_request(&self, scope: TenantScope, request: &SsoRequest) -> StoreResult<()> {
+        sso::insert_request(&mut *self.write().await?, scope.tenant_id(), request).await
+    }
+
+    async fn take_sso_request(&self, connection_id: &str, id: &str, now: Micros) -> StoreResult<Option<SsoRequest>> {
+        sso::take_request(&mut *self.write().await?, connection_id, id, now).await
+    }
+
+    async fn remember_assertion(&self, connection_id: &str, assertion_id: &str, expires_at: Micros) -> StoreResult<bool> {
+        sso::remember_assertion(&mut *self.write().await?, connection_id, assertion_id, expires_at).await
+    }
+
+    async fn create_sso_session(&self, session: &SsoSession) -> StoreResult<()> {
+        sso::create_session(&mut *self.write().await?, session).await
+    }
+
+    async fn sso_session_by_hash(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<SsoSession>> {
+        sso::session_by_hash(&mut *self.read().await?, token_hash, now).await
+    }
+
+    async fn prune_sso(&self, now: Micros) -> StoreResult<u64> {
+        sso::prune(&mut *self.write().await?, now).await
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

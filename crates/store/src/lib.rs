@@ -5,11 +5,13 @@
 mod ledger;
 mod maps;
 mod records;
+mod sso;
 mod webhooks;
 
 pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use records::*;
+pub use sso::*;
 pub use webhooks::*;
 
 use async_trait::async_trait;
@@ -46,6 +48,10 @@ pub struct TenantScope {
 impl TenantScope {
     pub fn of(tenant: &Tenant) -> Self {
         Self { tenant_id: tenant.id }
+    }
+    /// The tenant of an SSO connection the store returned.
+    pub fn of_connection(connection: &SsoConnection) -> Self {
+        Self { tenant_id: connection.tenant_id }
     }
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
@@ -163,6 +169,30 @@ pub trait Store: Send + Sync + 'static {
     /// serialised: the transaction holds the tenant's row lock (PostgreSQL)
     /// or the database write lock (SQLite) from `begin` to `commit`.
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>>;
+
+    // SAML single sign-on.
+    /// Saves a connection and its domains; a domain served by another
+    /// connection is `Conflict { what: "domain" }`.
+    async fn create_sso_connection(&self, scope: TenantScope, connection: &SsoConnection) -> StoreResult<()>;
+    async fn list_sso_connections(&self, scope: TenantScope) -> StoreResult<Vec<SsoConnection>>;
+    async fn sso_connection(&self, scope: TenantScope, id: &str) -> StoreResult<Option<SsoConnection>>;
+    async fn delete_sso_connection(&self, scope: TenantScope, id: &str) -> StoreResult<bool>;
+    /// Any tenant's connection by its id (the id is in the SP URLs).
+    async fn sso_connection_by_id(&self, id: &str) -> StoreResult<Option<SsoConnection>>;
+    /// The connection serving a (lower-case) email domain.
+    async fn sso_connection_by_domain(&self, domain: &str) -> StoreResult<Option<SsoConnection>>;
+    /// Connections with a metadata URL last fetched before `before` (or never).
+    async fn sso_connections_to_refresh(&self, before: Micros) -> StoreResult<Vec<SsoConnection>>;
+    async fn update_sso_idp(&self, scope: TenantScope, id: &str, update: &IdpUpdate) -> StoreResult<()>;
+    async fn insert_sso_request(&self, scope: TenantScope, request: &SsoRequest) -> StoreResult<()>;
+    /// Removes and returns an unexpired request of that connection: a request is used once.
+    async fn take_sso_request(&self, connection_id: &str, id: &str, now: Micros) -> StoreResult<Option<SsoRequest>>;
+    /// Records an assertion ID until `expires_at`; false when it was already seen (a replay).
+    async fn remember_assertion(&self, connection_id: &str, assertion_id: &str, expires_at: Micros) -> StoreResult<bool>;
+    async fn create_sso_session(&self, session: &SsoSession) -> StoreResult<()>;
+    async fn sso_session_by_hash(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<SsoSession>>;
+    /// Deletes expired requests, assertion IDs and sessions.
+    async fn prune_sso(&self, now: Micros) -> StoreResult<u64>;
 }
 
 /// The writes of one tenant, atomic: nothing is visible before `commit`,

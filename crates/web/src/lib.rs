@@ -19,6 +19,7 @@ mod response;
 mod scim;
 mod server;
 mod settings;
+mod sso;
 mod state;
 mod tls;
 
@@ -45,8 +46,12 @@ pub type App = MapRequest<Router, fn(Request) -> Request>;
 /// The main application: health, SCIM, and `/metrics` when a metrics token
 /// is set. Paths are normalized before routing (see [`path::normalize`]).
 pub fn app(state: AppState) -> App {
-    let mut router =
-        Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(readyz)).merge(scim::router()).merge(api::router());
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(scim::router())
+        .merge(api::router())
+        .merge(sso::router());
     if state.web.settings.metrics_token.is_some() {
         router = router.route("/metrics", get(metrics_endpoint::with_token));
     }

@@ -25,6 +25,10 @@ mod quirks;
 mod receiver;
 mod seat_invariant;
 mod seats;
+#[cfg(feature = "saml")]
+mod sso;
+#[cfg(not(feature = "saml"))]
+mod sso_disabled;
 mod tls;
 mod transfer;
 mod users;

@@ -1,0 +1,575 @@
+//! SAML single sign-on against a real third-party IdP: pysaml2 with
+//! Debian's xmlsec1 (`tests/idp/idp.py`), driven through Lanyard's HTTP
+//! pages as a browser would.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lanyard_domain::sso::{ConnectionInput, MetadataSource};
+use lanyard_testkit::{Scim, TestServer, json, patch_op};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+
+/// The test IdP: one key pair for the whole run (made once, first).
+struct Idp {
+    dir: PathBuf,
+}
+
+fn python() -> String {
+    std::env::var("LANYARD_TEST_PYTHON")
+        .unwrap_or_else(|_| format!("{}/.cache/lanyard/saml-venv/bin/python", std::env::var("HOME").unwrap_or_default()))
+}
+
+fn idp() -> &'static Idp {
+    static IDP: OnceLock<Idp> = OnceLock::new();
+    IDP.get_or_init(|| {
+        let idp = Idp { dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("saml-idp") };
+        // Both key pairs now, before tests run the IdP in parallel.
+        idp.run(&["metadata"]);
+        idp.run(&["--key", "other", "metadata"]);
+        idp
+    })
+}
+
+impl Idp {
+    fn run(&self, args: &[&str]) -> String {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/idp/idp.py");
+        let out = Command::new(python())
+            .arg(script)
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run the test IdP with {} ({e}); run ./scripts/test once to create the venv", python()));
+        assert!(out.status.success(), "idp.py {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn metadata(&self) -> String {
+        self.run(&["metadata"])
+    }
+
+    /// A base64 SAMLResponse; SP-initiated when `saml_request` is given.
+    fn response(&self, sp_metadata: &str, email: &str, saml_request: Option<&str>, acs: &str, variant: &str) -> String {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), sp_metadata).unwrap();
+        let path = file.path().to_str().unwrap();
+        let mut args = vec!["response", "--sp-metadata", path, "--email", email, "--variant", variant];
+        args.extend(["--attr", "givenName=Ada", "--attr", "sn=Lovelace"]);
+        match saml_request {
+            Some(r) => args.extend(["--saml-request", r]),
+            None => args.extend(["--acs", acs]),
+        }
+        self.run(&args)
+    }
+}
+
+/// A browser: no automatic redirects, one cookie jar (the session cookie).
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    set_cookie: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser { http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(), base: base.to_string(), cookie: None }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = match &self.cookie {
+            Some(c) => request.header("cookie", c),
+            None => request,
+        };
+        let res = request.send().await.unwrap();
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (location, set_cookie) = (header("location"), header("set-cookie"));
+        if let Some(c) = &set_cookie {
+            self.cookie = c.split(';').next().map(str::to_string);
+        }
+        Page { status: res.status().as_u16(), location, set_cookie, body: res.text().await.unwrap() }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let url = format!("{}{path}", self.base);
+        let request = self.http.get(url);
+        self.send(request).await
+    }
+
+    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let url = format!("{}{path}", self.base);
+        let request = self.http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body);
+        self.send(request).await
+    }
+
+    async fn me(&mut self) -> (u16, Value) {
+        let page = self.get("/sso/me").await;
+        (page.status, serde_json::from_str(&page.body).unwrap_or(Value::Null))
+    }
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+struct Setup {
+    server: TestServer,
+    scim: Scim,
+    connection: String,
+}
+
+impl Setup {
+    async fn new(seats: Option<i64>, jit: bool, allow_idp_initiated: bool) -> Setup {
+        let server = TestServer::start().await;
+        let scim = server.tenant_with_seats("acme", seats).await;
+        let input = ConnectionInput {
+            name: "JumpCloud".into(),
+            idp_kind: "jumpcloud".into(),
+            metadata: MetadataSource::Xml(idp().metadata()),
+            domains: vec!["example.com".into()],
+            jit,
+            allow_idp_initiated,
+            attributes: Vec::new(),
+        };
+        let view = server.app.create_sso_connection("acme", input, "test").await.unwrap();
+        Setup { server, scim, connection: view.connection.id }
+    }
+
+    fn acs_path(&self) -> String {
+        format!("/sso/saml/{}/acs", self.connection)
+    }
+
+    fn acs_url(&self) -> String {
+        format!("{}{}", self.server.url, self.acs_path())
+    }
+
+    async fn sp_metadata(&self) -> String {
+        let page = Browser::new(&self.server.url).get(&format!("/sso/saml/{}/metadata", self.connection)).await;
+        assert_eq!(page.status, 200);
+        page.body
+    }
+
+    /// SP-initiated, from the email form to the ACS; answers the ACS's page.
+    async fn sign_in(&self, browser: &mut Browser, email: &str) -> Page {
+        let start = browser.post_form("/sso/login", &[("email", email)]).await;
+        assert_eq!(start.status, 303, "{}", start.body);
+        let location = start.location.unwrap();
+        assert!(location.starts_with("https://idp.test/sso?"), "{location}");
+        let saml_request = query_param(&location, "SAMLRequest").unwrap();
+        let relay = query_param(&location, "RelayState").unwrap();
+        let response = idp().response(&self.sp_metadata().await, email, Some(&saml_request), &self.acs_url(), "both");
+        browser.post_form(&self.acs_path(), &[("SAMLResponse", &response), ("RelayState", &relay)]).await
+    }
+
+    /// IdP-initiated with a variant of the response; answers the ACS's page.
+    async fn idp_initiated(&self, browser: &mut Browser, email: &str, variant: &str) -> Page {
+        let response = idp().response(&self.sp_metadata().await, email, None, &self.acs_url(), variant);
+        browser.post_form(&self.acs_path(), &[("SAMLResponse", &response)]).await
+    }
+}
+
+fn assert_refused(page: &Page, status: u16, reason: &str) {
+    assert_eq!(page.status, status, "{}", page.body);
+    assert!(page.body.contains(&format!("reason: {reason}")), "expected {reason}: {}", page.body);
+    assert!(page.set_cookie.is_none(), "nothing is signed in");
+}
+
+#[tokio::test]
+async fn sp_initiated_sign_in_ends_signed_in_with_a_session() {
+    let s = Setup::new(None, false, false).await;
+    s.scim.create_user("alice@example.com").await;
+    let mut browser = Browser::new(&s.server.url);
+    assert_eq!(browser.me().await.0, 401);
+
+    let acs = s.sign_in(&mut browser, "alice@example.com").await;
+    assert_eq!(acs.status, 303, "{}", acs.body);
+    assert_eq!(acs.location.as_deref(), Some("/sso/signed-in"));
+    let cookie = acs.set_cookie.unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"), "{cookie}");
+
+    let page = browser.get("/sso/signed-in").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("alice@example.com"), "{}", page.body);
+    let (status, me) = browser.me().await;
+    assert_eq!(status, 200);
+    assert_eq!(me, json!({ "email": "alice@example.com", "tenant": "acme", "seat": "assigned" }));
+
+    // A wrong cookie is no session.
+    browser.cookie = Some("lanyard_sso=lys_0000".into());
+    assert_eq!(browser.me().await.0, 401);
+
+    let audit = s.server.app.audit_events("acme", None, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.event.action == "sso.signed_in" && e.event.detail["email"] == "alice@example.com"));
+    // The application's event feed hears of it too.
+    // On PostgreSQL the feed shows a transaction once every older one has ended: poll.
+    let mut signed_in = None;
+    for _ in 0..100 {
+        let events = s.server.app.store().events_after(None, Default::default(), 1000).await.unwrap();
+        signed_in = events.into_iter().find(|e| e.event.kind == "sso.signed_in");
+        if signed_in.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let signed_in = signed_in.expect("an sso.signed_in event");
+    assert_eq!(signed_in.tenant, "acme");
+    assert_eq!(signed_in.event.data["email"], "alice@example.com");
+    assert_eq!(signed_in.event.data["connection"]["id"], s.connection.as_str());
+}
+
+#[tokio::test]
+async fn a_response_is_used_once_and_only_for_a_request_lanyard_issued() {
+    let s = Setup::new(None, false, false).await;
+    s.scim.create_user("alice@example.com").await;
+    let mut browser = Browser::new(&s.server.url);
+    let start = browser.post_form("/sso/login", &[("email", "alice@example.com")]).await;
+    let saml_request = query_param(start.location.as_deref().unwrap(), "SAMLRequest").unwrap();
+    let response = idp().response(&s.sp_metadata().await, "alice@example.com", Some(&saml_request), &s.acs_url(), "both");
+    let first = browser.post_form(&s.acs_path(), &[("SAMLResponse", &response)]).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let mut other = Browser::new(&s.server.url);
+    let again = other.post_form(&s.acs_path(), &[("SAMLResponse", &response)]).await;
+    assert_refused(&again, 400, "unknown_request");
+
+    // Signed by the IdP, but answering a request Lanyard never issued.
+    let forged = s.idp_initiated(&mut other, "alice@example.com", "unknown-request").await;
+    assert_refused(&forged, 400, "unknown_request");
+    // IdP-initiated is off for this connection.
+    let unsolicited = s.idp_initiated(&mut other, "alice@example.com", "both").await;
+    assert_refused(&unsolicited, 400, "idp_initiated_not_allowed");
+    assert_eq!(other.me().await.0, 401);
+}
+
+#[tokio::test]
+async fn idp_initiated_sign_in_and_replay() {
+    let s = Setup::new(None, false, true).await;
+    s.scim.create_user("alice@example.com").await;
+    let response = idp().response(&s.sp_metadata().await, "alice@example.com", None, &s.acs_url(), "both");
+    let mut browser = Browser::new(&s.server.url);
+    let page = browser.post_form(&s.acs_path(), &[("SAMLResponse", &response), ("RelayState", "/app/home")]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/app/home"), "a local RelayState is where the user goes");
+    assert_eq!(browser.me().await.1["email"], "alice@example.com");
+
+    let mut attacker = Browser::new(&s.server.url);
+    let replay = attacker.post_form(&s.acs_path(), &[("SAMLResponse", &response), ("RelayState", "https://evil.example/")]).await;
+    assert_refused(&replay, 400, "replayed");
+}
+
+#[tokio::test]
+async fn tampered_and_misaddressed_responses_are_refused() {
+    let s = Setup::new(None, false, true).await;
+    s.scim.create_user("alice@example.com").await;
+    let sp_metadata = s.sp_metadata().await;
+    let acs = s.acs_url();
+    let variants = [
+        "unsigned",
+        "wrong-key",
+        "sha1",
+        "audience",
+        "recipient",
+        "destination",
+        "issuer",
+        "expired",
+        "not-yet-valid",
+        "tampered",
+        "wrapping",
+        "reference",
+        "dtd",
+    ];
+    // The IdP runs in parallel threads: each run costs a Python start.
+    let responses: Vec<(String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|v| {
+                let (sp_metadata, acs) = (&sp_metadata, &acs);
+                scope.spawn(move || (v.to_string(), idp().response(sp_metadata, "alice@example.com", None, acs, v)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut browser = Browser::new(&s.server.url);
+    for (variant, response) in &responses {
+        let page = browser.post_form(&s.acs_path(), &[("SAMLResponse", response)]).await;
+        assert_refused(&page, 400, "invalid_response");
+        let expected = match variant.as_str() {
+            "unsigned" => "not signed",
+            "wrong-key" | "tampered" => "not made by a certificate in the IdP metadata",
+            "sha1" => "weak or unsupported algorithm",
+            "audience" => "audience",
+            "recipient" => "recipient",
+            "destination" => "destination",
+            "issuer" => "issuer",
+            "expired" => "expired",
+            "not-yet-valid" => "not valid yet",
+            "wrapping" => "more than one assertion",
+            "reference" => "does not point at its element",
+            _ => "DTD",
+        };
+        assert!(page.body.contains(expected), "{variant}: expected {expected:?} in {}", page.body);
+    }
+    assert_eq!(browser.me().await.0, 401);
+    // Garbage is a clear 400 too, never a 500.
+    for junk in ["", "%%%", "PHNhbWxwOlJlc3BvbnNlLz4="] {
+        let page = browser.post_form(&s.acs_path(), &[("SAMLResponse", junk)]).await;
+        assert_refused(&page, 400, "invalid_response");
+    }
+    let page = browser.post_form(&s.acs_path(), &[]).await;
+    assert_refused(&page, 400, "invalid_response");
+    let audit = s.server.app.audit_events("acme", None, 100).await.unwrap();
+    assert!(audit.iter().filter(|e| e.event.action == "sso.refused").count() >= variants.len());
+}
+
+#[tokio::test]
+async fn a_comment_in_the_nameid_does_not_sign_in_the_truncated_user() {
+    let s = Setup::new(None, false, true).await;
+    s.scim.create_user("alice@example.com").await;
+    let mut browser = Browser::new(&s.server.url);
+    // Signed for alice@example.com.evil.com, then a comment inserted.
+    let page = s.idp_initiated(&mut browser, "alice@example.com.evil.com", "comment").await;
+    assert_refused(&page, 400, "invalid_response");
+    assert_eq!(browser.me().await.0, 401);
+}
+
+#[tokio::test]
+async fn suspended_waiting_and_unknown_users_are_told_so() {
+    let s = Setup::new(Some(1), false, true).await;
+    s.scim.create_user("alice@example.com").await;
+    let bob = s.scim.create_user("bob@example.com").await; // no seat left: pending
+    let carol = s.scim.create_user("carol@example.com").await;
+    s.scim.patch(&format!("/Users/{carol}"), &patch_op(json!([{ "op": "replace", "path": "active", "value": false }]))).await.expect(200);
+    let _ = bob;
+
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.idp_initiated(&mut browser, "bob@example.com", "both").await;
+    assert_refused(&page, 403, "waiting_for_seat");
+    assert!(page.body.contains("waiting for a free seat"));
+    let page = s.idp_initiated(&mut browser, "carol@example.com", "both").await;
+    assert_refused(&page, 403, "suspended");
+    let page = s.idp_initiated(&mut browser, "dave@example.com", "both").await;
+    assert_refused(&page, 403, "unknown_user");
+    assert!(page.body.contains("does not exist"));
+    assert_eq!(browser.me().await.0, 401);
+}
+
+#[tokio::test]
+async fn just_in_time_users_are_created_under_the_seat_rules() {
+    let s = Setup::new(Some(1), true, true).await;
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.sign_in(&mut browser, "erin@example.com").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(browser.me().await.1, json!({ "email": "erin@example.com", "tenant": "acme", "seat": "assigned" }));
+    let found = s.scim.get("/Users?filter=userName%20eq%20%22erin@example.com%22").await;
+    assert_eq!(found.body["totalResults"], 1);
+    assert_eq!(found.body["Resources"][0]["name"]["givenName"], "Ada");
+
+    // The one seat is taken: the next new user is created, but waits.
+    let mut other = Browser::new(&s.server.url);
+    let page = s.idp_initiated(&mut other, "frank@example.com", "both").await;
+    assert_refused(&page, 403, "waiting_for_seat");
+    let found = s.scim.get("/Users?filter=userName%20eq%20%22frank@example.com%22").await;
+    assert_eq!(found.body["totalResults"], 1);
+}
+
+#[tokio::test]
+async fn without_jit_an_unknown_user_is_not_created() {
+    let s = Setup::new(None, false, true).await;
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.idp_initiated(&mut browser, "erin@example.com", "both").await;
+    assert_refused(&page, 403, "unknown_user");
+    let found = s.scim.get("/Users?filter=userName%20eq%20%22erin@example.com%22").await;
+    assert_eq!(found.body["totalResults"], 0);
+}
+
+#[tokio::test]
+async fn the_login_page_picks_the_connection_by_domain() {
+    let s = Setup::new(None, false, false).await;
+    let mut browser = Browser::new(&s.server.url);
+    let page = browser.get("/sso/login").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<form"));
+    let page = browser.post_form("/sso/login", &[("email", "someone@elsewhere.example")]).await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("No single sign-on is set up"));
+    let page = browser.post_form("/sso/login", &[("email", "not an email")]).await;
+    assert_eq!(page.status, 400);
+    let page = browser.get(&format!("/sso/saml/{}/login", s.connection)).await;
+    assert_eq!(page.status, 303);
+    let page = browser.get("/sso/saml/00000000-0000-0000-0000-000000000000/metadata").await;
+    assert_eq!(page.status, 404);
+    let metadata = s.sp_metadata().await;
+    assert!(metadata.contains(&format!("Location=\"{}\"", s.acs_url())), "{metadata}");
+    assert!(metadata.contains("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
+}
+
+fn lanyard(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanyard"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env_remove("LANYARD_DATABASE_URL")
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Serves `body` at `http://127.0.0.1:PORT/metadata` until the test ends.
+async fn serve_metadata(body: String) -> String {
+    serve_changing_metadata(Arc::new(Mutex::new(body))).await
+}
+
+/// Serves what `body` holds at each request.
+async fn serve_changing_metadata(body: Arc<Mutex<String>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/metadata", listener.local_addr().unwrap());
+    let router = axum::Router::new().route("/metadata", axum::routing::get(move || async move { body.lock().unwrap().clone() }));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_urls_are_refreshed_so_certificate_rollover_needs_no_admin() {
+    let server = TestServer::start().await;
+    let scim = server.tenant("acme").await;
+    scim.create_user("alice@example.com").await;
+    // The IdP still publishes its old certificate; it signs with the new key.
+    let body = Arc::new(Mutex::new(idp().run(&["--key", "other", "metadata"])));
+    let url = serve_changing_metadata(body.clone()).await;
+    let input = ConnectionInput {
+        name: "JumpCloud".into(),
+        idp_kind: "jumpcloud".into(),
+        metadata: MetadataSource::Url(url),
+        domains: vec!["example.com".into()],
+        jit: false,
+        allow_idp_initiated: true,
+        attributes: Vec::new(),
+    };
+    let connection = server.app.create_sso_connection("acme", input, "test").await.unwrap().connection.id;
+    let s = Setup { server, scim, connection };
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.idp_initiated(&mut browser, "alice@example.com", "both").await;
+    assert_refused(&page, 400, "invalid_response");
+
+    // Not due yet: nothing fetched.
+    assert_eq!(s.server.app.refresh_sso_metadata(std::time::Duration::from_secs(3600)).await.unwrap(), 0);
+    *body.lock().unwrap() = idp().metadata();
+    assert_eq!(s.server.app.refresh_sso_metadata(std::time::Duration::ZERO).await.unwrap(), 1);
+    let page = s.idp_initiated(&mut browser, "alice@example.com", "both").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let audit = s.server.app.audit_events("acme", None, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.event.action == "sso.certificates_changed"));
+
+    // Unusable metadata later keeps the saved values.
+    *body.lock().unwrap() = "<not-metadata/>".into();
+    assert_eq!(s.server.app.refresh_sso_metadata(std::time::Duration::ZERO).await.unwrap(), 0);
+    let page = s.idp_initiated(&mut browser, "alice@example.com", "both").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+}
+
+// Multi-threaded: the metadata server runs while the CLI process blocks a thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_connections_from_the_command_line() {
+    let database = lanyard_testkit::TestDatabase::new().await;
+    let db = database.url.as_str();
+    assert!(lanyard(db, &["tenant", "create", "acme"]).0);
+    assert!(lanyard(db, &["tenant", "create", "globex"]).0);
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = idp().metadata();
+    let file = dir.path().join("idp.xml");
+    std::fs::write(&file, &metadata).unwrap();
+    let file = file.to_str().unwrap();
+
+    let (ok, out, err) = lanyard(
+        db,
+        &[
+            "--json",
+            "sso",
+            "create",
+            "acme",
+            "--name",
+            "JumpCloud",
+            "--idp",
+            "jumpcloud",
+            "--metadata-file",
+            file,
+            "--domain",
+            "example.com",
+            "--domain",
+            "Example.ORG",
+            "--jit",
+            "--attribute",
+            "given_name=firstName",
+            "--public-url",
+            "https://id.example.com",
+        ],
+    );
+    assert!(ok, "{err}");
+    let created: Value = serde_json::from_str(&out).unwrap();
+    let id = created["id"].as_str().unwrap();
+    let base = format!("https://id.example.com/sso/saml/{id}");
+    assert_eq!(created["sp_entity_id"], format!("{base}/metadata"));
+    assert_eq!(created["acs_url"], format!("{base}/acs"));
+    assert_eq!(created["login_url"], format!("{base}/login"));
+    assert_eq!(created["metadata_url"], format!("{base}/metadata"));
+    assert_eq!(created["domains"], json!(["example.com", "example.org"]));
+    assert_eq!(created["idp_entity_id"], "https://idp.test/metadata");
+    assert_eq!(created["jit"], true);
+    assert_eq!(created["attribute_mapping"], json!({ "given_name": "firstName", "family_name": "sn", "groups": "groups" }));
+    let (ok, _, err) =
+        lanyard(db, &["sso", "create", "acme", "--name", "X", "--metadata-file", file, "--domain", "x.com", "--attribute", "shoe_size=s"]);
+    assert!(!ok && err.contains("unknown attribute field"), "{err}");
+
+    // The human form shows what the IdP admin copies.
+    let (ok, out, _) = lanyard(db, &["sso", "show", "acme", id, "--public-url", "https://id.example.com"]);
+    assert!(ok);
+    for label in ["SP Entity ID:", "ACS URL:", "NameID format:", "Login URL:", "SP metadata URL:", "firstName → given_name"] {
+        assert!(out.contains(label), "{label} in {out}");
+    }
+
+    // Domains are unique across tenants.
+    let (ok, _, err) = lanyard(db, &["sso", "create", "globex", "--name", "Okta", "--metadata-file", file, "--domain", "example.com"]);
+    assert!(!ok && err.contains("already served"), "{err}");
+
+    // Metadata without a signing certificate is refused.
+    let start = metadata.find("<ns0:KeyDescriptor").unwrap();
+    let end = metadata.find("</ns0:KeyDescriptor>").unwrap() + "</ns0:KeyDescriptor>".len();
+    let stripped = dir.path().join("nocert.xml");
+    std::fs::write(&stripped, format!("{}{}", &metadata[..start], &metadata[end..])).unwrap();
+    let (ok, _, err) = lanyard(
+        db,
+        &["sso", "create", "globex", "--name", "Okta", "--metadata-file", stripped.to_str().unwrap(), "--domain", "globex.com"],
+    );
+    assert!(!ok && err.contains("no signing certificate"), "{err}");
+
+    // From a metadata URL (fetched at create).
+    let url = serve_metadata(metadata.clone()).await;
+    let (ok, out, err) = lanyard(
+        db,
+        &["--json", "sso", "create", "globex", "--name", "Okta", "--idp", "okta", "--metadata-url", &url, "--domain", "globex.com"],
+    );
+    assert!(ok, "{err}");
+    let from_url: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(from_url["metadata_source_url"], url.as_str());
+    let (ok, _, err) =
+        lanyard(db, &["sso", "create", "globex", "--name", "Bad", "--metadata-url", "http://127.0.0.1:9/none", "--domain", "bad.com"]);
+    assert!(!ok && err.contains("cannot fetch"), "{err}");
+
+    let list: Value = serde_json::from_str(&lanyard(db, &["--json", "sso", "list", "acme"]).1).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Another tenant's connection is not there.
+    let (ok, _, err) = lanyard(db, &["sso", "show", "globex", id]);
+    assert!(!ok && err.contains("does not exist"), "{err}");
+    assert!(lanyard(db, &["sso", "delete", "acme", id]).0);
+    let list: Value = serde_json::from_str(&lanyard(db, &["--json", "sso", "list", "acme"]).1).unwrap();
+    assert_eq!(list, json!([]));
+}
