@@ -193,7 +193,7 @@ mod tests {
 
     fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
         match Args::try_parse_from(["lanyard", "serve"].iter().chain(args))?.command {
-            Some(Command::Serve(serve)) => Ok(serve),
+            Some(Command::Serve(serve)) => Ok(*serve),
             other => panic!("{other:?}"),
         }
     }
