@@ -20,6 +20,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "group.member_removed",
     "seat.assigned",
     "seat.released",
+    "sso.signed_in",
 ];
 
 /// An event as the application sees it, in the feed and in a webhook
