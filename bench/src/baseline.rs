@@ -10,7 +10,7 @@ use rand::Rng;
 use crate::Args;
 use crate::report::Report;
 use crate::scenarios::plain_for_seconds;
-use crate::server::{peak_rss_kib, sibling, wait_until_up};
+use crate::server::{peak_rss_kib, sibling, sqlite_bytes, wait_until_up};
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -27,14 +27,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let pid = child.id().context("no pid")?;
     // Seeding a million rows takes a while before the port opens.
     let base = format!("http://{listen}");
-    let mut up = wait_until_up(&format!("{base}/hello")).await;
-    for _ in 0..30 {
-        if up.is_ok() {
-            break;
-        }
-        up = wait_until_up(&format!("{base}/hello")).await;
-    }
-    up?;
+    wait_until_up(&format!("{base}/hello"), std::time::Duration::from_secs(300)).await?;
     let rows = args.users.max(1);
     let mut failed = false;
     let mut reports = Vec::new();
@@ -46,7 +39,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
             _ => http.post(format!("{base}/insert")).body(crate::seed::user_body(0).to_string()),
         })
         .await;
-        let bytes = ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{}{s}", file.display())).ok()).map(|m| m.len()).sum();
+        let bytes = sqlite_bytes(&file.to_string_lossy());
         let report = Report::of(format!("baseline-{kind}"), args, &outcome, vec![peak_rss_kib(pid)], bytes);
         println!("{}", report.human());
         println!("{}", report.json());

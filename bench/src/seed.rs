@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::Context;
 use lanyard_domain::auth::{generate_secret, hash_secret};
 use lanyard_domain::store::{SeatState, SeatStatus, Tenant, TokenRecord, UserRow};
-use lanyard_domain::{Record, new_user_row};
+use lanyard_domain::{Record, new_user_row, now};
 use serde_json::json;
 
 /// A tenant as the load generator sees it.
@@ -42,7 +42,7 @@ pub fn slug(t: usize, tenants: usize) -> String {
 /// Writes the export file for `tenants` tenants and `users` users spread
 /// over them, seats given in creation order up to `seat_limit` per tenant.
 pub fn write(out: &mut dyn Write, tenants: usize, users: usize, seat_limit: Option<u64>) -> anyhow::Result<Seed> {
-    let now = micros_now();
+    let now = now();
     let seat_limit = seat_limit.map(i64::try_from).transpose().context("--seats is too large")?;
     let mut seed = Seed { tenants: Vec::with_capacity(tenants), user_ids: vec![String::new(); users] };
     for t in 0..tenants {
@@ -81,7 +81,7 @@ pub fn write(out: &mut dyn Write, tenants: usize, users: usize, seat_limit: Opti
         };
         seed.tenants.push(SeededTenant { slug: tenant.slug.clone(), token: token.clone() });
         line(out, &Record::Tenant(tenant))?;
-        line(out, &Record::Token { token: record, hash: hex(&hash_secret(&token)) })?;
+        line(out, &Record::Token { token: record, hash: hex::encode(hash_secret(&token)) })?;
         for row in rows {
             line(out, &Record::User(row))?;
         }
@@ -94,12 +94,4 @@ fn line(out: &mut dyn Write, record: &Record) -> anyhow::Result<()> {
     serde_json::to_writer(&mut *out, record)?;
     out.write_all(b"\n")?;
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn micros_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or_default()
 }

@@ -44,9 +44,7 @@ impl Target {
     /// SQLite: the file plus its WAL; PostgreSQL: `pg_database_size`.
     async fn bytes(&self) -> anyhow::Result<u64> {
         match self {
-            Target::Sqlite { url, .. } => {
-                Ok(["", "-wal", "-shm"].iter().filter_map(|s| std::fs::metadata(format!("{url}{s}")).ok()).map(|m| m.len()).sum())
-            }
+            Target::Sqlite { url, .. } => Ok(sqlite_bytes(url)),
             Target::Postgres { url, .. } => {
                 let mut conn = sqlx::PgConnection::connect(url).await?;
                 let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
@@ -101,16 +99,22 @@ pub fn sibling(name: &str) -> anyhow::Result<std::path::PathBuf> {
     Ok(me.parent().context("no parent dir")?.join(name))
 }
 
-/// Waits up to 10 s for `url` to answer.
-pub async fn wait_until_up(url: &str) -> anyhow::Result<()> {
+/// Waits up to `limit` for `url` to answer.
+pub async fn wait_until_up(url: &str, limit: std::time::Duration) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
-    for _ in 0..400 {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
         if http.get(url).send().await.is_ok() {
             return Ok(());
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     bail!("nothing answered at {url}")
+}
+
+/// A SQLite database file plus its write-ahead log, in bytes.
+pub fn sqlite_bytes(path: &str) -> u64 {
+    ["", "-wal", "-shm"].iter().filter_map(|s| std::fs::metadata(format!("{path}{s}")).ok()).map(|m| m.len()).sum()
 }
 
 impl Cluster {
@@ -182,7 +186,7 @@ async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>)> 
         instances.push(Instance { base: format!("http://{listen}/scim/v2"), listen, pid, child });
     }
     for i in &instances {
-        wait_until_up(&format!("http://{}/healthz", i.listen)).await?;
+        wait_until_up(&format!("http://{}/healthz", i.listen), std::time::Duration::from_secs(10)).await?;
     }
     Ok((seed, instances))
 }
