@@ -36,6 +36,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Lanyard itself acting in a tenant (no token), named `actor` in the audit log.
+    pub fn internal(config: &crate::Config, tenant: Tenant, actor: String) -> Self {
+        Caller { scope: TenantScope::of(&tenant), base_url: config.scim_base_url(&tenant.slug), token_id: String::new(), actor, tenant }
+    }
+
     pub fn actor(&self) -> String {
         self.actor.clone()
     }

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod events;
 pub mod feed;
 mod groups;
+#[cfg(feature = "saml")]
+pub mod oidc;
 mod render;
 mod resources;
 mod retention;

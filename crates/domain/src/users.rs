@@ -243,6 +243,9 @@ impl Lanyard {
             .await
             .map_err(scim_error)?;
             self.commit(tx).await.map_err(scim_error)?;
+            if was_active && !row.active {
+                self.end_sessions(caller, &row.id).await;
+            }
         }
         Ok(written(caller, &row, &groups, projection))
     }
@@ -271,7 +274,18 @@ impl Lanyard {
         audit::record(tx.as_mut(), now, &actor, "user.deleted", Some(("User", id)), json!({ "userName": row.user_name }))
             .await
             .map_err(scim_error)?;
-        self.commit(tx).await.map_err(scim_error)
+        self.commit(tx).await.map_err(scim_error)?;
+        self.end_sessions(caller, id).await;
+        Ok(())
+    }
+
+    /// Signs a suspended or deleted user out of single sign-on at once.
+    /// Best effort: every later use of a session or token checks the user
+    /// again anyway.
+    async fn end_sessions(&self, caller: &Caller, user_id: &str) {
+        if let Err(e) = self.store.oidc().end_user_sessions(caller.scope, user_id).await {
+            tracing::warn!(error = %e, "could not end the sessions of a suspended user");
+        }
     }
 
     pub async fn list_users(&self, caller: &Caller, params: &ListParams) -> Result<Value, ScimError> {

@@ -47,6 +47,10 @@ pub enum Command {
     /// SAML single sign-on connections of a tenant (needs a build with `--features saml`).
     #[command(subcommand)]
     Sso(SsoCommand),
+    /// Applications that sign people in through Lanyard over OpenID Connect
+    /// (needs a build with `--features saml`).
+    #[command(subcommand)]
+    Oidc(OidcCommand),
     /// A tenant's audit log, newest last.
     Audit {
         slug: String,
@@ -385,4 +389,29 @@ pub enum SsoCommand {
         slug: String,
         id: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OidcCommand {
+    /// Register an application; prints its client_id, its client_secret
+    /// (only this once) and the discovery URL its OpenID Connect library needs.
+    Create {
+        name: String,
+        /// Where Lanyard may send the browser back (exact match; https, or
+        /// http on localhost).
+        #[arg(long = "redirect-uri", required = true, num_args = 1..)]
+        redirect_uris: Vec<String>,
+        /// A single-page or native app: no secret, PKCE only.
+        #[arg(long)]
+        public: bool,
+        #[arg(long, env = "LANYARD_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
+    List,
+    Delete {
+        client_id: String,
+    },
+    /// Make a new ID token signing key: it signs from now on, and the old
+    /// keys stay in the JWKS so tokens already issued still verify.
+    RotateKey,
 }

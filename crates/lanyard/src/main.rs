@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod oidc_commands;
 mod serve;
 mod sso_commands;
 mod webhook_commands;

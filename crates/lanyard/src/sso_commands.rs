@@ -7,12 +7,14 @@ use lanyard_store::Store;
 
 use crate::cli::SsoCommand;
 
+/// What a command that needs single sign-on says in a build without it.
+#[cfg(not(feature = "saml"))]
+pub(crate) const NO_SAML: &str = "this lanyard was built without SAML single sign-on; rebuild with \
+     `cargo build --release --features saml` (needs Debian's pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev)";
+
 #[cfg(not(feature = "saml"))]
 pub async fn run(_store: Arc<dyn Store>, _cmd: SsoCommand, _json_mode: bool) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "this lanyard was built without SAML single sign-on; rebuild with `cargo build --release --features saml` \
-         (needs Debian's pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev)"
-    )
+    anyhow::bail!(NO_SAML)
 }
 
 #[cfg(feature = "saml")]

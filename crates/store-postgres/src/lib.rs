@@ -25,6 +25,7 @@ mod events;
 mod gate;
 mod groups;
 mod list;
+mod oidc;
 mod rows;
 mod scratch;
 mod sso;
@@ -362,6 +363,10 @@ impl Store for PgStore {
 
     async fn prune_sso(&self, now: Micros) -> StoreResult<u64> {
         sso::prune(&mut *self.conn().await?, now).await
+    }
+
+    fn oidc(&self) -> &dyn lanyard_store::OidcStore {
+        self
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

@@ -17,6 +17,7 @@ mod error;
 mod events;
 mod groups;
 mod list;
+mod oidc;
 mod rows;
 mod sso;
 mod tenants;
@@ -353,6 +354,10 @@ impl Store for SqliteStore {
 
     async fn prune_sso(&self, now: Micros) -> StoreResult<u64> {
         sso::prune(&mut *self.write().await?, now).await
+    }
+
+    fn oidc(&self) -> &dyn lanyard_store::OidcStore {
+        self
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

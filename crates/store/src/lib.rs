@@ -4,12 +4,14 @@
 
 mod ledger;
 mod maps;
+mod oidc;
 mod records;
 mod sso;
 mod webhooks;
 
 pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
+pub use oidc::*;
 pub use records::*;
 pub use sso::*;
 pub use webhooks::*;
@@ -52,6 +54,18 @@ impl TenantScope {
     /// The tenant of an SSO connection the store returned.
     pub fn of_connection(connection: &SsoConnection) -> Self {
         Self { tenant_id: connection.tenant_id }
+    }
+    /// The tenant of an SSO session the store returned.
+    pub fn of_session(session: &SsoSession) -> Self {
+        Self { tenant_id: session.tenant_id }
+    }
+    /// The tenant of an authorization code the store returned.
+    pub fn of_code(code: &AuthorizationCode) -> Self {
+        Self { tenant_id: code.tenant_id }
+    }
+    /// The tenant of an access token the store returned.
+    pub fn of_access_token(token: &AccessToken) -> Self {
+        Self { tenant_id: token.tenant_id }
     }
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
@@ -193,6 +207,9 @@ pub trait Store: Send + Sync + 'static {
     async fn sso_session_by_hash(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<SsoSession>>;
     /// Deletes expired requests, assertion IDs and sessions.
     async fn prune_sso(&self, now: Micros) -> StoreResult<u64>;
+
+    /// The OpenID Connect provider's records.
+    fn oidc(&self) -> &dyn OidcStore;
 }
 
 /// The writes of one tenant, atomic: nothing is visible before `commit`,

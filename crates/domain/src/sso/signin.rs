@@ -286,13 +286,7 @@ impl Lanyard {
     /// connection allows just-in-time users (email in one of its domains).
     async fn sso_user(&self, connection: &SsoConnection, assertion: &response::Assertion) -> Result<(String, Found), Refusal> {
         let tenant = self.store.tenant(TenantScope::of_connection(connection)).await.map_err(unavailable)?;
-        let caller = Caller {
-            scope: TenantScope::of(&tenant),
-            base_url: self.config.scim_base_url(&tenant.slug),
-            token_id: String::new(),
-            actor: format!("sso:{}", connection.id),
-            tenant: tenant.clone(),
-        };
+        let caller = Caller::internal(&self.config, tenant.clone(), format!("sso:{}", connection.id));
         let email = assertion.name_id.as_str();
         let quoted = serde_json::to_string(email).map_err(unavailable)?;
         let params = ListParams {
@@ -342,9 +336,11 @@ impl Lanyard {
         Ok(Some(SessionInfo { email: session.email, tenant: tenant.slug, seat }))
     }
 
-    /// Deletes expired SSO requests, assertion IDs and sessions.
+    /// Deletes expired SSO requests, assertion IDs, sessions, authorization
+    /// codes and access tokens.
     pub async fn prune_sso(&self) -> Result<u64, SsoError> {
-        Ok(self.store.prune_sso(now()).await?)
+        let now = now();
+        Ok(self.store.prune_sso(now).await? + self.store.oidc().prune_oidc(now).await?)
     }
 }
 

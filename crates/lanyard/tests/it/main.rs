@@ -20,6 +20,8 @@ mod lifecycle_onelogin;
 mod limits;
 mod multi_instance;
 mod observability;
+#[cfg(feature = "saml")]
+mod oidc;
 mod patch;
 mod quirks;
 mod receiver;

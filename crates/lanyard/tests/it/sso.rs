@@ -12,7 +12,7 @@ use reqwest::redirect::Policy;
 use serde_json::Value;
 
 /// The test IdP: one key pair for the whole run (made once, first).
-struct Idp {
+pub(crate) struct Idp {
     dir: PathBuf,
 }
 
@@ -21,7 +21,7 @@ fn python() -> String {
         .unwrap_or_else(|_| format!("{}/.cache/lanyard/saml-venv/bin/python", std::env::var("HOME").unwrap_or_default()))
 }
 
-fn idp() -> &'static Idp {
+pub(crate) fn idp() -> &'static Idp {
     static IDP: OnceLock<Idp> = OnceLock::new();
     IDP.get_or_init(|| {
         let idp = Idp { dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("saml-idp") };
@@ -51,7 +51,7 @@ impl Idp {
     }
 
     /// A base64 SAMLResponse; SP-initiated when `saml_request` is given.
-    fn response(&self, sp_metadata: &str, email: &str, saml_request: Option<&str>, acs: &str, variant: &str) -> String {
+    pub(crate) fn response(&self, sp_metadata: &str, email: &str, saml_request: Option<&str>, acs: &str, variant: &str) -> String {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), sp_metadata).unwrap();
         let path = file.path().to_str().unwrap();
@@ -66,21 +66,21 @@ impl Idp {
 }
 
 /// A browser: no automatic redirects, one cookie jar (the session cookie).
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
-    cookie: Option<String>,
+    pub(crate) cookie: Option<String>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    set_cookie: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookie: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Browser {
-    fn new(base: &str) -> Browser {
+    pub(crate) fn new(base: &str) -> Browser {
         Browser { http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(), base: base.to_string(), cookie: None }
     }
 
@@ -98,38 +98,38 @@ impl Browser {
         Page { status: res.status().as_u16(), location, set_cookie, body: res.text().await.unwrap() }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let url = format!("{}{path}", self.base);
         let request = self.http.get(url);
         self.send(request).await
     }
 
-    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         let url = format!("{}{path}", self.base);
         let request = self.http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body);
         self.send(request).await
     }
 
-    async fn me(&mut self) -> (u16, Value) {
+    pub(crate) async fn me(&mut self) -> (u16, Value) {
         let page = self.get("/sso/me").await;
         (page.status, serde_json::from_str(&page.body).unwrap_or(Value::Null))
     }
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
-struct Setup {
-    server: TestServer,
-    scim: Scim,
-    connection: String,
+pub(crate) struct Setup {
+    pub(crate) server: TestServer,
+    pub(crate) scim: Scim,
+    pub(crate) connection: String,
 }
 
 impl Setup {
-    async fn new(seats: Option<i64>, jit: bool, allow_idp_initiated: bool) -> Setup {
+    pub(crate) async fn new(seats: Option<i64>, jit: bool, allow_idp_initiated: bool) -> Setup {
         let server = TestServer::start().await;
         let scim = server.tenant_with_seats("acme", seats).await;
         let input = ConnectionInput {
@@ -145,15 +145,15 @@ impl Setup {
         Setup { server, scim, connection: view.connection.id }
     }
 
-    fn acs_path(&self) -> String {
+    pub(crate) fn acs_path(&self) -> String {
         format!("/sso/saml/{}/acs", self.connection)
     }
 
-    fn acs_url(&self) -> String {
+    pub(crate) fn acs_url(&self) -> String {
         format!("{}{}", self.server.url, self.acs_path())
     }
 
-    async fn sp_metadata(&self) -> String {
+    pub(crate) async fn sp_metadata(&self) -> String {
         let page = Browser::new(&self.server.url).get(&format!("/sso/saml/{}/metadata", self.connection)).await;
         assert_eq!(page.status, 200);
         page.body
@@ -161,7 +161,14 @@ impl Setup {
 
     /// SP-initiated, from the email form to the ACS; answers the ACS's page.
     async fn sign_in(&self, browser: &mut Browser, email: &str) -> Page {
-        let start = browser.post_form("/sso/login", &[("email", email)]).await;
+        self.sign_in_from(browser, email, None).await
+    }
+
+    /// SP-initiated from the email form, then to go back to `return_to`.
+    pub(crate) async fn sign_in_from(&self, browser: &mut Browser, email: &str, return_to: Option<&str>) -> Page {
+        let mut fields = vec![("email", email)];
+        fields.extend(return_to.map(|r| ("return_to", r)));
+        let start = browser.post_form("/sso/login", &fields).await;
         assert_eq!(start.status, 303, "{}", start.body);
         let location = start.location.unwrap();
         assert!(location.starts_with("https://idp.test/sso?"), "{location}");

@@ -1,6 +1,9 @@
-//! `/sso/...`: SAML single sign-on pages. With the `saml` feature they sign
-//! people in; without it every SSO path says the build lacks SAML.
+//! `/sso/...`: SAML single sign-on pages, and `/oidc/...`: the OpenID Connect
+//! provider that hands sign-ins to the application. With the `saml` feature
+//! they sign people in; without it every such path says the build lacks SAML.
 
+#[cfg(feature = "saml")]
+mod oidc;
 mod page;
 #[cfg(feature = "saml")]
 mod routes;
@@ -11,7 +14,7 @@ use crate::state::AppState;
 
 #[cfg(feature = "saml")]
 pub fn router() -> Router<AppState> {
-    routes::router()
+    routes::router().merge(oidc::router())
 }
 
 #[cfg(not(feature = "saml"))]
@@ -26,5 +29,9 @@ pub fn router() -> Router<AppState> {
              (needs the xmlsec1, libxml2 and OpenSSL development packages).",
         )
     }
-    Router::new().route("/sso", any(disabled)).route("/sso/{*rest}", any(disabled))
+    Router::new()
+        .route("/sso", any(disabled))
+        .route("/sso/{*rest}", any(disabled))
+        .route("/oidc/{*rest}", any(disabled))
+        .route("/.well-known/openid-configuration", any(disabled))
 }

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Form fields of an `application/x-www-form-urlencoded` body.
-fn form(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
@@ -42,7 +42,7 @@ fn refused(refusal: &Refusal) -> Response {
     html(status, "Sign-in refused", &body)
 }
 
-fn redirect(to: &str) -> Response {
+pub(super) fn redirect(to: &str) -> Response {
     match HeaderValue::from_str(to) {
         Ok(location) => {
             (StatusCode::SEE_OTHER, [(LOCATION, location), (CACHE_CONTROL, HeaderValue::from_static("no-store"))]).into_response()
@@ -129,7 +129,7 @@ fn session_started(state: &AppState, signed_in: &SignedIn) -> Response {
 }
 
 /// The session cookie's value, if any.
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+pub(super) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()

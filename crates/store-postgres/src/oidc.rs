@@ -1,0 +1,3 @@
+//! The OpenID Connect provider's records (SQL shared with SQLite).
+
+lanyard_store::impl_oidc_store!(crate::PgStore, row: sqlx::postgres::PgRow, read: conn, write: conn, db_error: crate::error::db);

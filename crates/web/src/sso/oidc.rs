@@ -1,0 +1,105 @@
+//! The OpenID Connect provider over HTTP: discovery, JWKS, `/oidc/authorize`,
+//! `/oidc/token` and `/oidc/userinfo`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use lanyard_domain::Lanyard;
+use lanyard_domain::auth::bearer_secret;
+use lanyard_domain::oidc::{AuthorizeOutcome, AuthorizeRequest, TokenRequest, UserinfoError};
+use serde_json::{Value, json};
+
+use super::page::{escape, html};
+use super::routes::{form, redirect, session_cookie};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/oidc/jwks", get(jwks))
+        .route("/oidc/authorize", get(authorize).post(authorize))
+        .route("/oidc/token", post(token))
+        .route("/oidc/userinfo", get(userinfo).post(userinfo))
+}
+
+/// Public documents any origin may read (single-page applications fetch them).
+fn public_json(body: Value, max_age: u32) -> Response {
+    let cache = HeaderValue::from_str(&format!("public, max-age={max_age}")).unwrap_or(HeaderValue::from_static("no-cache"));
+    (StatusCode::OK, [(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")), (CACHE_CONTROL, cache)], axum::Json(body))
+        .into_response()
+}
+
+/// Token answers must not be cached (RFC 6749 §5.1).
+fn no_store(status: StatusCode, body: Value) -> Response {
+    let headers = [(CACHE_CONTROL, HeaderValue::from_static("no-store")), (PRAGMA, HeaderValue::from_static("no-cache"))];
+    (status, headers, axum::Json(body)).into_response()
+}
+
+fn server_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "OpenID Connect provider");
+    no_store(StatusCode::SERVICE_UNAVAILABLE, json!({ "error": "temporarily_unavailable" }))
+}
+
+async fn discovery(State(app): State<Lanyard>) -> Response {
+    public_json(app.oidc_discovery(), 3600)
+}
+
+async fn jwks(State(app): State<Lanyard>) -> Response {
+    match app.oidc_jwks().await {
+        Ok(keys) => public_json(keys, 300),
+        Err(e) => server_error(e),
+    }
+}
+
+/// GET takes the query, POST the form (OpenID Connect Core §3.1.2.1).
+async fn authorize(State(app): State<Lanyard>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let pairs = if method == Method::POST { form(&body) } else { form(uri.query().unwrap_or_default().as_bytes()) };
+    let session = session_cookie(&headers);
+    match app.oidc_authorize(&AuthorizeRequest::new(pairs), session.as_deref()).await {
+        Ok(AuthorizeOutcome::Redirect(to) | AuthorizeOutcome::SignIn(to)) => redirect(&to),
+        Ok(AuthorizeOutcome::ErrorPage(message)) => {
+            html(StatusCode::BAD_REQUEST, "Sign-in request refused", &format!("<p>{}</p>", escape(&message)))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "authorization request");
+            html(StatusCode::SERVICE_UNAVAILABLE, "Sign-in unavailable", "<p>Sign-in is unavailable right now. Please try again.</p>")
+        }
+    }
+}
+
+async fn token(State(app): State<Lanyard>, headers: HeaderMap, body: Bytes) -> Response {
+    let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let request = TokenRequest { form: form(&body), authorization };
+    match app.oidc_token(&request).await {
+        Ok(tokens) => no_store(StatusCode::OK, json!(tokens)),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut response = no_store(status, e.body());
+            if e.basic_challenge {
+                response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"lanyard\""));
+            }
+            response
+        }
+    }
+}
+
+/// RFC 6750: the bearer token in the header; errors say why in `WWW-Authenticate`.
+async fn userinfo(State(app): State<Lanyard>, headers: HeaderMap) -> Response {
+    let unauthorized = |challenge: &'static str| {
+        let mut response = no_store(StatusCode::UNAUTHORIZED, json!({ "error": "invalid_token" }));
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        response
+    };
+    let Some(token) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_secret) else {
+        return unauthorized("Bearer realm=\"lanyard\"");
+    };
+    match app.oidc_userinfo(token).await {
+        Ok(claims) => no_store(StatusCode::OK, Value::Object(claims)),
+        Err(UserinfoError::InvalidToken(_)) => unauthorized("Bearer realm=\"lanyard\", error=\"invalid_token\""),
+        Err(UserinfoError::Server(e)) => server_error(e),
+    }
+}
