@@ -185,8 +185,9 @@ async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>)> 
         let pid = child.id().context("no pid")?;
         instances.push(Instance { base: format!("http://{listen}/scim/v2"), listen, pid, child });
     }
+    // Generous: a server under a profiler (bench/callgrind-lanyard) starts slowly.
     for i in &instances {
-        wait_until_up(&format!("http://{}/healthz", i.listen), std::time::Duration::from_secs(10)).await?;
+        wait_until_up(&format!("http://{}/healthz", i.listen), std::time::Duration::from_secs(120)).await?;
     }
     Ok((seed, instances))
 }

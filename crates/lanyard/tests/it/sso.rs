@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use lanyard_domain::sso::{ConnectionInput, MetadataSource};
 use lanyard_testkit::{Scim, TestServer, json, patch_op};
+
+use crate::receiver::{Receiver, verify};
 use reqwest::redirect::Policy;
 use serde_json::Value;
 
@@ -130,7 +132,11 @@ pub(crate) struct Setup {
 
 impl Setup {
     pub(crate) async fn new(seats: Option<i64>, jit: bool, allow_idp_initiated: bool) -> Setup {
-        let server = TestServer::start().await;
+        Setup::on(TestServer::start().await, seats, jit, allow_idp_initiated).await
+    }
+
+    /// Tenant `acme` with a connection for `example.com`, on this server.
+    async fn on(server: TestServer, seats: Option<i64>, jit: bool, allow_idp_initiated: bool) -> Setup {
         let scim = server.tenant_with_seats("acme", seats).await;
         let input = ConnectionInput {
             name: "JumpCloud".into(),
@@ -232,6 +238,32 @@ async fn sp_initiated_sign_in_ends_signed_in_with_a_session() {
     assert_eq!(signed_in.tenant, "acme");
     assert_eq!(signed_in.event.data["email"], "alice@example.com");
     assert_eq!(signed_in.event.data["connection"]["id"], s.connection.as_str());
+}
+
+#[tokio::test]
+async fn a_sign_in_is_pushed_to_a_subscribed_webhook_signed() {
+    let receiver = Receiver::start().await;
+    let server = TestServer::start_with_webhooks(crate::webhooks::quick(&[100])).await;
+    let s = Setup::on(server, None, false, false).await;
+    let hook = s.server.app.create_webhook(Some("acme"), &receiver.url, Some("sso.signed_in")).await.unwrap();
+    let alice = s.scim.create_user("alice@example.com").await;
+
+    let mut browser = Browser::new(&s.server.url);
+    let acs = s.sign_in(&mut browser, "alice@example.com").await;
+    assert_eq!(acs.status, 303, "{}", acs.body);
+
+    let got = receiver.wait_delivered(1, std::time::Duration::from_secs(30)).await;
+    assert_eq!(got.len(), 1, "only the subscribed type is sent: {got:#?}");
+    let delivery = &got[0];
+    assert!(verify(&hook.secret, delivery), "a valid Standard Webhooks signature");
+    assert_eq!(delivery.json["id"], delivery.id.as_str(), "body id = webhook-id");
+    assert_eq!(delivery.json["type"], "sso.signed_in");
+    assert_eq!(delivery.json["tenant"], "acme");
+    assert_eq!(delivery.json["resource"], json!({ "type": "User", "id": alice }));
+    assert_eq!(
+        delivery.json["data"],
+        json!({ "email": "alice@example.com", "seat": "assigned", "connection": { "id": s.connection, "name": "JumpCloud" } })
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,8 @@ use crate::receiver::{Answer, Receiver, delivered_ids, ids, verify};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn quick(pauses: &[u64]) -> DelivererConfig {
+/// Quick retries and polling, for tests.
+pub(crate) fn quick(pauses: &[u64]) -> DelivererConfig {
     DelivererConfig {
         schedule: RetrySchedule { pauses: pauses.iter().map(|ms| Duration::from_millis(*ms)).collect() },
         timeout: Duration::from_secs(2),
@@ -87,7 +88,7 @@ async fn every_event_type_arrives_signed_and_in_feed_order() {
     assert_eq!(expected.len(), 15);
     let kinds: std::collections::BTreeSet<&str> = expected.iter().map(|e| e.event.kind.as_str()).collect();
     // Every type a SCIM client can cause; `sso.signed_in` comes from a SAML
-    // sign-in (its feed entry is tested in `sso.rs`).
+    // sign-in (its delivery is tested in `sso.rs`).
     let scim_types: std::collections::BTreeSet<&str> =
         lanyard_domain::events::EVENT_TYPES.iter().copied().filter(|t| !t.starts_with("sso.")).collect();
     assert_eq!(kinds, scim_types, "every SCIM-caused type is exercised");
