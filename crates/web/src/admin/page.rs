@@ -59,6 +59,7 @@ pub enum PageError {
     /// The form's CSRF token is missing or not the session's.
     Csrf,
     /// This build lacks the feature (SAML).
+    #[cfg_attr(feature = "saml", allow(dead_code))]
     Unavailable,
     Internal,
 }
