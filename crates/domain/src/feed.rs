@@ -112,13 +112,14 @@ impl Lanyard {
         Ok(key)
     }
 
-    /// A page of the feed of `tenant` (or of every tenant the key may
-    /// read when `None`), waiting up to `query.wait` for a first event.
+    /// A page of the feed of `tenant` (or of every tenant the caller may
+    /// read when `None`; `limited_to` is the one tenant a tenant key or
+    /// tenant admin may read), waiting up to `query.wait` for a first event.
     /// `{"events": [...], "next": cursor}`; `next` is where to resume.
-    pub async fn events_page(&self, key: &ApiKey, tenant: Option<&str>, query: &FeedQuery) -> Result<Value, FeedError> {
-        let slug = match (&key.tenant, tenant) {
+    pub async fn events_page(&self, limited_to: Option<&str>, tenant: Option<&str>, query: &FeedQuery) -> Result<Value, FeedError> {
+        let slug = match (limited_to, tenant) {
             (Some(own), Some(asked)) if own != asked => return Err(FeedError::NoSuchTenant),
-            (Some(own), _) => Some(own.as_str()),
+            (Some(own), _) => Some(own),
             (None, asked) => asked,
         };
         let scope = match slug {

@@ -2,6 +2,7 @@
 //! [`Store`](lanyard_store::Store) trait. SCIM operations take an
 //! authenticated [`Caller`]; operator operations take nothing but arguments.
 
+pub mod admin;
 mod audit;
 pub mod auth;
 pub mod events;
@@ -67,15 +68,17 @@ pub struct Lanyard {
     config: Arc<Config>,
     /// Signalled after each write with events, for the webhook deliverer.
     events_written: Arc<tokio::sync::Notify>,
+    provisioning: Arc<admin::ProvisioningLog>,
 }
 
 impl Lanyard {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
         Self {
-            store,
             tokens: Arc::new(auth::TokenCache::default()),
             config: Arc::new(config),
             events_written: Arc::new(tokio::sync::Notify::new()),
+            provisioning: Arc::new(admin::ProvisioningLog::new(store.clone())),
+            store,
         }
     }
     pub fn config(&self) -> &Config {
@@ -83,6 +86,10 @@ impl Lanyard {
     }
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+    /// Where the HTTP layer reports each SCIM request for the admin pages.
+    pub fn provisioning_log(&self) -> &admin::ProvisioningLog {
+        &self.provisioning
     }
 
     /// Commits a write transaction and wakes the webhook deliverer (a

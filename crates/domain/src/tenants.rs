@@ -16,6 +16,13 @@ pub enum AdminError {
     NoSuchToken(String),
     #[error("a tenant with slug {0:?} already exists")]
     TenantExists(String),
+    /// The caller may not do this (a tenant admin asking for an operator's
+    /// action, a used or unknown setup link).
+    #[error("not allowed")]
+    Forbidden,
+    /// A user, group or other record of the tenant that does not exist.
+    #[error("not found")]
+    NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

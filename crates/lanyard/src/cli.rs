@@ -44,6 +44,9 @@ pub enum Command {
     /// Webhook endpoints: signed POSTs of every event, in order, with retries.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Admin accounts of the web pages (/admin) and the admin API.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// SAML single sign-on connections of a tenant (needs a build with `--features saml`).
     #[command(subcommand)]
     Sso(SsoCommand),
@@ -286,6 +289,25 @@ pub enum TenantCommand {
     Delete {
         slug: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an admin account: an operator (every tenant) or a tenant's
+    /// admin. The password is asked for, or read from standard input.
+    Create {
+        email: String,
+        /// May see and change every tenant, and create tenants.
+        #[arg(long, conflicts_with = "tenant", required_unless_present = "tenant")]
+        operator: bool,
+        /// May see and change this tenant only.
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List,
 }
 
 #[derive(Subcommand, Debug)]

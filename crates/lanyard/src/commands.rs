@@ -140,6 +140,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Seats(cmd) => seats(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Sso(cmd) => crate::sso_commands::run(store, cmd, json_mode).await,
         Command::Oidc(cmd) => crate::oidc_commands::run(store, cmd, json_mode).await,
+        Command::Admin(cmd) => crate::admin_commands::run(Lanyard::new(store, Config::new("http://127.0.0.1:8080")), cmd, json_mode).await,
         Command::Audit { slug, since, limit } => {
             let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
             let since = since.map(|s| parse_since(&s)).transpose()?;

@@ -1,5 +1,6 @@
 //! The `lanyard` binary: `serve` and the operator CLI.
 
+mod admin_commands;
 mod cli;
 mod commands;
 mod oidc_commands;

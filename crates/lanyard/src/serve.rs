@@ -35,6 +35,21 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
             LogFormat::Text => println!("{banner}"),
         }
     }
+    if let Some(path) = app.admin_setup_path().await? {
+        let banner = format!(
+            "\n  No admin account yet. Create the first operator here (the link works once, for 24 hours):\n\n    {}{path}\n\n  \
+             Or: lanyard admin create EMAIL --operator\n",
+            app.config().public_url
+        );
+        match args.log_format {
+            LogFormat::Json => eprintln!("{banner}"),
+            LogFormat::Text => println!("{banner}"),
+        }
+    }
+    {
+        let app = app.clone();
+        tokio::spawn(async move { app.keep_admin_tidy(Duration::from_secs(10 * 60)).await });
+    }
     let metrics_listener = match &args.metrics_listen {
         Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (--metrics-listen)"))?),
         None => None,

@@ -28,16 +28,20 @@ pub(crate) async fn insert(conn: &mut PgConnection, tenant: TenantId, event: &Ne
 /// Events oldest first; a `limit` of 0 or less means no limit.
 pub(crate) async fn list(conn: &mut PgConnection, tenant: TenantId, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
     // Stored text holds no U+0000: such a prefix or id matches nothing.
-    if query.action_prefix.as_deref().is_some_and(has_nul) || query.resource_id.as_deref().is_some_and(has_nul) {
+    if [&query.action_prefix, &query.resource_id, &query.actor].iter().any(|t| t.as_deref().is_some_and(has_nul)) {
         return Ok(Vec::new());
     }
+    let order = if query.newest_first { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT {AUDIT_COLUMNS} FROM audit_events a WHERE a.tenant_id = $1 \
          AND ($2::bigint IS NULL OR a.at >= $2) \
          AND ($3::text IS NULL OR left(a.action, length($3)) = $3) \
          AND ($4::text IS NULL OR a.resource_id = $4) \
          AND ($5::bigint IS NULL OR a.id > $5) \
-         ORDER BY a.id LIMIT $6"
+         AND ($7::bigint IS NULL OR a.at < $7) \
+         AND ($8::text IS NULL OR a.actor = $8) \
+         AND ($9::bigint IS NULL OR a.id < $9) \
+         ORDER BY a.id {order} LIMIT $6"
     );
     // LIMIT NULL is no limit.
     let limit = (query.limit > 0).then_some(query.limit);
@@ -48,6 +52,9 @@ pub(crate) async fn list(conn: &mut PgConnection, tenant: TenantId, query: &Audi
         .bind(&query.resource_id)
         .bind(query.after_id)
         .bind(limit)
+        .bind(query.until)
+        .bind(&query.actor)
+        .bind(query.before_id)
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;

@@ -15,6 +15,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod admin;
 mod api_keys;
 mod audit;
 mod bind;
@@ -42,9 +43,10 @@ pub use scratch::{SCRATCH_PREFIX, create_scratch_database, drop_database};
 
 use async_trait::async_trait;
 use lanyard_store::{
-    ApiKey, AuditEvent, AuditQuery, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, IdpUpdate, ListQuery, MemberRow, Micros,
-    NewApiKey, NewDelivery, NewTenant, NewToken, NewWebhook, Page, SsoConnection, SsoRequest, SsoSession, Store, StoreError, StoreResult,
-    StoreTx, Tenant, TenantScope, TokenRecord, USER_SQL_MAP, UserGroupRef, UserRow, Webhook, WebhookProgress,
+    AdminAccount, ApiKey, AuditEvent, AuditQuery, BrowsePage, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, IdpUpdate,
+    ListQuery, MemberRow, Micros, NewAdminSession, NewApiKey, NewDelivery, NewTenant, NewToken, NewWebhook, Page, ProvisioningRequest,
+    SsoConnection, SsoRequest, SsoSession, Store, StoreError, StoreResult, StoreTx, Tenant, TenantId, TenantScope, TokenRecord,
+    USER_SQL_MAP, UserBrowse, UserGroupRef, UserRow, Webhook, WebhookProgress,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgPool, Postgres};
@@ -367,6 +369,62 @@ impl Store for PgStore {
 
     fn oidc(&self) -> &dyn lanyard_store::OidcStore {
         self
+    }
+
+    async fn create_admin_account(&self, account: &AdminAccount) -> StoreResult<()> {
+        admin::create_account(&mut *self.conn().await?, account).await
+    }
+
+    async fn admin_account_by_email(&self, email: &str) -> StoreResult<Option<AdminAccount>> {
+        admin::account_by_email(&mut *self.conn().await?, email).await
+    }
+
+    async fn list_admin_accounts(&self) -> StoreResult<Vec<AdminAccount>> {
+        admin::list_accounts(&mut *self.conn().await?).await
+    }
+
+    async fn count_admin_accounts(&self) -> StoreResult<i64> {
+        admin::count_accounts(&mut *self.conn().await?).await
+    }
+
+    async fn touch_admin_login(&self, account_id: &str, at: Micros) -> StoreResult<()> {
+        admin::touch_login(&mut *self.conn().await?, account_id, at).await
+    }
+
+    async fn create_admin_session(&self, session: &NewAdminSession) -> StoreResult<()> {
+        admin::create_session(&mut *self.conn().await?, session).await
+    }
+
+    async fn admin_session(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<AdminAccount>> {
+        admin::session(&mut *self.conn().await?, token_hash, now).await
+    }
+
+    async fn delete_admin_session(&self, token_hash: &[u8]) -> StoreResult<()> {
+        admin::delete_session(&mut *self.conn().await?, token_hash).await
+    }
+
+    async fn insert_setup_token(&self, token_hash: &[u8], created_at: Micros, expires_at: Micros) -> StoreResult<()> {
+        admin::insert_setup_token(&mut *self.conn().await?, token_hash, created_at, expires_at).await
+    }
+
+    async fn take_setup_token(&self, token_hash: &[u8], now: Micros) -> StoreResult<bool> {
+        admin::take_setup_token(&mut *self.conn().await?, token_hash, now).await
+    }
+
+    async fn prune_admin(&self, now: Micros) -> StoreResult<u64> {
+        admin::prune(&mut *self.conn().await?, now).await
+    }
+
+    async fn record_provisioning(&self, requests: &[(TenantId, ProvisioningRequest)], keep: i64) -> StoreResult<()> {
+        admin::record_provisioning(&mut *self.conn().await?, requests, keep).await
+    }
+
+    async fn provisioning_requests(&self, scope: TenantScope, limit: i64) -> StoreResult<Vec<ProvisioningRequest>> {
+        admin::provisioning_requests(&mut *self.conn().await?, scope.tenant_id(), limit).await
+    }
+
+    async fn browse_users(&self, scope: TenantScope, query: &UserBrowse) -> StoreResult<BrowsePage<UserRow>> {
+        admin::browse_users(&mut *self.conn().await?, scope.tenant_id(), query).await
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {

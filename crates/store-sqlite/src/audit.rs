@@ -26,13 +26,17 @@ pub(crate) fn push(batch: &mut Batch, tenant: TenantId, event: &NewAuditEvent) {
 
 /// Events oldest first; a `limit` of 0 or less means no limit.
 pub(crate) async fn list(conn: &mut SqliteConnection, tenant: TenantId, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+    let order = if query.newest_first { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT {AUDIT_COLUMNS} FROM audit_events a WHERE a.tenant_id = ?1 \
          AND (?2 IS NULL OR a.at >= ?2) \
          AND (?3 IS NULL OR substr(a.action, 1, length(?3)) = ?3) \
          AND (?4 IS NULL OR a.resource_id = ?4) \
          AND (?5 IS NULL OR a.id > ?5) \
-         ORDER BY a.id LIMIT ?6"
+         AND (?7 IS NULL OR a.at < ?7) \
+         AND (?8 IS NULL OR a.actor = ?8) \
+         AND (?9 IS NULL OR a.id < ?9) \
+         ORDER BY a.id {order} LIMIT ?6"
     );
     let limit = if query.limit > 0 { query.limit } else { -1 };
     let found = sqlx::query(&sql)
@@ -42,6 +46,9 @@ pub(crate) async fn list(conn: &mut SqliteConnection, tenant: TenantId, query: &
         .bind(&query.resource_id)
         .bind(query.after_id)
         .bind(limit)
+        .bind(query.until)
+        .bind(&query.actor)
+        .bind(query.before_id)
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;

@@ -2,6 +2,7 @@
 //! a [`TenantScope`], so a query without a tenant cannot be written; the
 //! backends (SQLite now, PostgreSQL next) implement [`Store`] and [`StoreTx`].
 
+mod admin;
 mod ledger;
 mod maps;
 mod oidc;
@@ -9,6 +10,7 @@ mod records;
 mod sso;
 mod webhooks;
 
+pub use admin::*;
 pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use oidc::*;
@@ -210,6 +212,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// The OpenID Connect provider's records.
     fn oidc(&self) -> &dyn OidcStore;
+
+    // Admin accounts and sessions.
+    /// An email already taken is `Conflict { what: "email" }`.
+    async fn create_admin_account(&self, account: &AdminAccount) -> StoreResult<()>;
+    async fn admin_account_by_email(&self, email: &str) -> StoreResult<Option<AdminAccount>>;
+    async fn list_admin_accounts(&self) -> StoreResult<Vec<AdminAccount>>;
+    async fn count_admin_accounts(&self) -> StoreResult<i64>;
+    async fn touch_admin_login(&self, account_id: &str, at: Micros) -> StoreResult<()>;
+    async fn create_admin_session(&self, session: &NewAdminSession) -> StoreResult<()>;
+    /// The account of an unexpired session.
+    async fn admin_session(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<AdminAccount>>;
+    async fn delete_admin_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+    async fn insert_setup_token(&self, token_hash: &[u8], created_at: Micros, expires_at: Micros) -> StoreResult<()>;
+    /// Removes an unexpired setup token: `true` when it existed (single use).
+    async fn take_setup_token(&self, token_hash: &[u8], now: Micros) -> StoreResult<bool>;
+    /// Deletes expired sessions and setup tokens.
+    async fn prune_admin(&self, now: Micros) -> StoreResult<u64>;
+
+    // The provisioning request log.
+    /// Appends requests of several tenants, then keeps the newest `keep` of each.
+    async fn record_provisioning(&self, requests: &[(TenantId, ProvisioningRequest)], keep: i64) -> StoreResult<()>;
+    /// Newest first.
+    async fn provisioning_requests(&self, scope: TenantScope, limit: i64) -> StoreResult<Vec<ProvisioningRequest>>;
+
+    /// A keyset-paged page of users for the admin pages.
+    async fn browse_users(&self, scope: TenantScope, query: &UserBrowse) -> StoreResult<BrowsePage<UserRow>>;
 }
 
 /// The writes of one tenant, atomic: nothing is visible before `commit`,

@@ -238,9 +238,15 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub since: Option<Micros>,
+    /// Only events before this time.
+    pub until: Option<Micros>,
     pub action_prefix: Option<String>,
     pub resource_id: Option<String>,
+    pub actor: Option<String>,
     pub after_id: Option<i64>,
+    pub before_id: Option<i64>,
+    /// Newest first (the admin pages), instead of oldest first.
+    pub newest_first: bool,
     pub limit: i64,
 }
 

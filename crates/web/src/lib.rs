@@ -4,6 +4,7 @@
 //! limits and throttles, and the server loop.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod admin;
 mod api;
 mod auth_throttle;
 mod client_addr;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> App {
         .route("/readyz", get(readyz))
         .merge(scim::router())
         .merge(api::router())
+        .merge(admin::router())
         .merge(sso::router());
     if state.web.settings.metrics_token.is_some() {
         router = router.route("/metrics", get(metrics_endpoint::with_token));

@@ -12,6 +12,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use lanyard_domain::store::ProvisioningRequest;
 use tracing::Instrument;
 
 use crate::client_addr::{self, ClientAddr};
@@ -19,6 +20,10 @@ use crate::metrics::Observation;
 use crate::request_id::{self, RequestId};
 use crate::response::ScimErrorInfo;
 use crate::state::AppState;
+
+/// Requests under these routes are a tenant's provisioning requests; the
+/// slug is the path's fourth segment (`/scim/v2/{tenant}/…`).
+const SCIM_ROUTES: &str = "/scim/v2/{tenant}";
 
 /// Filled in by authentication while the request runs.
 #[derive(Clone, Default)]
@@ -71,6 +76,18 @@ pub async fn log_requests(State(state): State<AppState>, mut req: Request, next:
     });
 
     let status = status.as_u16();
+    if route.starts_with(SCIM_ROUTES)
+        && let Some(slug) = path.split('/').nth(3)
+    {
+        let request = ProvisioningRequest {
+            at: lanyard_domain::now(),
+            method: method.to_string(),
+            path: path.chars().take(512).collect(),
+            status,
+            duration_micros: i64::try_from(elapsed.as_micros()).unwrap_or(i64::MAX),
+        };
+        state.lanyard.provisioning_log().record(slug, request);
+    }
     let latency_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
     let client = client.map(|ip| ip.to_string()).unwrap_or_default();
     let request_id = id.0;

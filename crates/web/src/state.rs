@@ -21,6 +21,9 @@ pub struct Web {
     pub settings: HttpSettings,
     pub rate_limit: Option<TokenRateLimiter>,
     pub auth_failures: Option<AuthFailureThrottle>,
+    /// Failed admin sign-ins per client address (separate from SCIM's, so
+    /// one cannot lock the other out).
+    pub admin_sign_in_failures: Option<AuthFailureThrottle>,
     pub metrics: Metrics,
 }
 
@@ -29,6 +32,7 @@ impl AppState {
         let web = Web {
             rate_limit: settings.rate_limit.map(TokenRateLimiter::new),
             auth_failures: settings.auth_failures.map(AuthFailureThrottle::new),
+            admin_sign_in_failures: settings.auth_failures.map(AuthFailureThrottle::new),
             metrics: Metrics::new()?,
             settings,
         };

@@ -103,6 +103,11 @@ pub(super) async fn fetch_metadata(url: &str) -> Result<String, SsoError> {
     String::from_utf8(body).map_err(|_| SsoError::Metadata(format!("{url} is not UTF-8")))
 }
 
+/// A fresh connection id (the SP URLs are built from it).
+pub fn new_connection_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 fn parse_metadata(xml: &str) -> Result<IdpMetadata, SsoError> {
     IdpMetadata::parse(xml).map_err(|e| SsoError::Metadata(e.to_string()))
 }
@@ -125,6 +130,22 @@ impl Lanyard {
     /// Saves a connection: the metadata is fetched (for a URL) and must name
     /// an IdP with an HTTP-Redirect sign-on URL and a signing certificate.
     pub async fn create_sso_connection(&self, slug: &str, input: ConnectionInput, actor: &str) -> Result<SsoConnectionView, SsoError> {
+        self.create_sso_connection_with_id(&new_connection_id(), slug, input, actor).await
+    }
+
+    /// As [`Lanyard::create_sso_connection`], with an id chosen earlier by
+    /// [`new_connection_id`] (the admin wizard shows the SP URLs, which
+    /// hold the id, before the IdP's metadata is pasted).
+    pub async fn create_sso_connection_with_id(
+        &self,
+        id: &str,
+        slug: &str,
+        input: ConnectionInput,
+        actor: &str,
+    ) -> Result<SsoConnectionView, SsoError> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(SsoError::Invalid("the connection id must be a UUID".into()));
+        }
         let tenant = self.sso_tenant(slug).await?;
         let name = input.name.trim().to_string();
         if name.is_empty() || name.len() > 200 {
@@ -147,7 +168,7 @@ impl Lanyard {
         };
         let idp = parse_metadata(&xml)?;
         let connection = SsoConnection {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: id.to_string(),
             tenant_id: tenant.id,
             name,
             idp_kind: input.idp_kind,

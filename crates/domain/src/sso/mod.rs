@@ -7,7 +7,7 @@ mod connections;
 mod signin;
 mod urls;
 
-pub use connections::{ATTRIBUTE_FIELDS, ConnectionInput, MetadataSource, SsoConnectionView};
+pub use connections::{ATTRIBUTE_FIELDS, ConnectionInput, MetadataSource, SsoConnectionView, new_connection_id};
 pub use lanyard_saml::{NAMEID_EMAIL, SamlError};
 pub use signin::{Refusal, SessionInfo, SignedIn};
 pub use urls::SpUrls;

@@ -2,6 +2,9 @@
 //! its own database and talks HTTP to it. One binary, so linking happens once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
+mod admin_api;
+mod admin_client;
 mod auth;
 mod cli;
 mod crash;

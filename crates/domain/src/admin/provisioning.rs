@@ -1,0 +1,84 @@
+//! "Recent provisioning requests": each SCIM request's method, path,
+//! status and time, kept per tenant to debug a failed "Test Connection".
+//! Recording must not slow SCIM down, so the request path only offers the
+//! entry to a bounded channel (dropped when full); a background task
+//! writes batches and trims each tenant to the newest [`KEEP_PER_TENANT`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use lanyard_store::{ProvisioningRequest, Store, TenantId};
+use tokio::sync::mpsc;
+
+/// Entries kept per tenant.
+pub const KEEP_PER_TENANT: i64 = 200;
+/// Entries waiting to be written at most; beyond it new ones are dropped.
+const QUEUE: usize = 8192;
+/// Entries written per batch at most.
+const BATCH: usize = 1000;
+/// How long the writer gathers entries before writing them.
+const GATHER: Duration = Duration::from_millis(200);
+
+/// A tenant's slug (from the request path) and what happened.
+type Entry = (String, ProvisioningRequest);
+
+pub struct ProvisioningLog {
+    store: Arc<dyn Store>,
+    sender: OnceLock<mpsc::Sender<Entry>>,
+}
+
+impl ProvisioningLog {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, sender: OnceLock::new() }
+    }
+
+    /// Offers one request to the log; never waits. The writer task starts
+    /// with the first entry (inside a runtime; outside one nothing is kept).
+    pub fn record(&self, tenant_slug: &str, request: ProvisioningRequest) {
+        let sender = self.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(QUEUE);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(write_batches(self.store.clone(), rx));
+            }
+            tx
+        });
+        if sender.try_send((tenant_slug.to_string(), request)).is_err() {
+            tracing::debug!("provisioning request log is full; an entry was dropped");
+        }
+    }
+}
+
+async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Entry>) {
+    while let Some(first) = rx.recv().await {
+        tokio::time::sleep(GATHER).await;
+        let mut entries = vec![first];
+        while entries.len() < BATCH {
+            match rx.try_recv() {
+                Ok(entry) => entries.push(entry),
+                Err(_) => break,
+            }
+        }
+        let mut tenants: HashMap<String, Option<TenantId>> = HashMap::new();
+        let mut rows = Vec::with_capacity(entries.len());
+        for (slug, request) in entries {
+            let tenant = match tenants.get(&slug) {
+                Some(found) => *found,
+                None => {
+                    let found = store.tenant_by_slug(&slug).await.ok().flatten().map(|t| t.id);
+                    tenants.insert(slug, found);
+                    found
+                }
+            };
+            // Requests for tenants that do not exist are nobody's to see.
+            if let Some(tenant) = tenant {
+                rows.push((tenant, request));
+            }
+        }
+        if !rows.is_empty()
+            && let Err(e) = store.record_provisioning(&rows, KEEP_PER_TENANT).await
+        {
+            tracing::warn!(error = %e, entries = rows.len(), "cannot record provisioning requests");
+        }
+    }
+}

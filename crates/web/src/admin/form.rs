@@ -1,0 +1,27 @@
+//! Form bodies (`application/x-www-form-urlencoded`) and their CSRF check.
+
+use axum::body::Bytes;
+use lanyard_domain::admin::csrf_matches;
+
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &Bytes) -> Fields {
+        Fields(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, trimmed; `None` when absent or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// The value as sent (passwords and pasted XML are not trimmed).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the form's `csrf` field belongs to the session `cookie`.
+    pub fn csrf_ok(&self, cookie: &str) -> bool {
+        self.raw("csrf").is_some_and(|sent| csrf_matches(cookie, sent))
+    }
+}
