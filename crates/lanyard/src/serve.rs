@@ -36,14 +36,17 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
         }
     }
     if let Some(path) = app.admin_setup_path().await? {
-        let banner = format!(
-            "\n  No admin account yet. Create the first operator here (the link works once, for 24 hours):\n\n    {}{path}\n\n  \
-             Or: lanyard admin create EMAIL --operator\n",
-            app.config().public_url
-        );
+        let url = format!("{}{path}", app.config().public_url);
         match args.log_format {
-            LogFormat::Json => eprintln!("{banner}"),
-            LogFormat::Text => println!("{banner}"),
+            // Every output line stays one JSON object for log collectors.
+            LogFormat::Json => eprintln!(
+                "{}",
+                serde_json::json!({ "level": "WARN", "message": "no admin account yet: open the setup link once to create the first operator", "setup_url": url })
+            ),
+            LogFormat::Text => println!(
+                "\n  No admin account yet. Create the first operator here (the link works once, for 24 hours):\n\n    {url}\n\n  \
+                 Or: lanyard admin create EMAIL --operator\n"
+            ),
         }
     }
     {

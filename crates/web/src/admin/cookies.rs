@@ -43,3 +43,23 @@ pub fn set_pre_session(headers: &mut HeaderMap, value: &str, secure: bool) {
         headers.append(SET_COOKIE, v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookies_are_http_only_lax_and_secure_behind_https() {
+        let mut h = HeaderMap::new();
+        set_session(&mut h, "lyas_x", true);
+        set_session(&mut h, "lyas_y", false);
+        let all: Vec<&str> = h.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        assert!(all[0].starts_with("lanyard_admin=lyas_x;") && all[0].contains("HttpOnly") && all[0].contains("SameSite=Lax"));
+        assert!(all[0].ends_with("; Secure"));
+        assert!(!all[1].contains("Secure"));
+        let mut req = HeaderMap::new();
+        req.insert(COOKIE, HeaderValue::from_static("a=1; lanyard_admin=lyas_z; b=2"));
+        assert_eq!(read(&req, SESSION_COOKIE).as_deref(), Some("lyas_z"));
+        assert_eq!(read(&req, "missing"), None);
+    }
+}
