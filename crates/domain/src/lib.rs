@@ -151,6 +151,11 @@ pub fn now() -> i64 {
     lanyard_scim::time::now_micros()
 }
 
+/// A duration in microseconds, the unit of every stored time.
+pub(crate) fn micros(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

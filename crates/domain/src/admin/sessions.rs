@@ -11,7 +11,7 @@ use subtle::ConstantTimeEq;
 use super::Principal;
 use crate::auth::{generate_secret_with, hash_secret};
 use crate::tenants::AdminError;
-use crate::{Lanyard, now};
+use crate::{Lanyard, micros, now};
 
 pub const SESSION_COOKIE: &str = "lanyard_admin";
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -35,10 +35,6 @@ pub fn csrf_token(cookie: &str) -> String {
 
 pub fn csrf_matches(cookie: &str, sent: &str) -> bool {
     bool::from(csrf_token(cookie).as_bytes().ct_eq(sent.as_bytes()))
-}
-
-fn micros(d: Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
 impl Lanyard {

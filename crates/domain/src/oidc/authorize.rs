@@ -5,9 +5,9 @@
 use lanyard_store::{AuthorizationCode, OidcClient, SsoSession, TenantScope};
 use url::{Url, form_urlencoded};
 
-use super::{CODE_LIFETIME, Endpoints, OidcError, SCOPES, micros, pkce};
+use super::{CODE_LIFETIME, Endpoints, OidcError, SCOPES, pkce};
 use crate::auth::{generate_secret_with, hash_secret};
-use crate::{Lanyard, now};
+use crate::{Lanyard, micros, now};
 
 /// The query of an authorization request, as sent.
 #[derive(Debug, Clone, Default)]

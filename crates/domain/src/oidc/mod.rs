@@ -111,7 +111,3 @@ impl crate::Lanyard {
         })
     }
 }
-
-fn micros(d: Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
-}

@@ -10,9 +10,9 @@ use subtle::ConstantTimeEq;
 use url::form_urlencoded;
 
 use super::claims::user_claims;
-use super::{Endpoints, OidcError, TOKEN_LIFETIME, micros, pkce};
+use super::{Endpoints, OidcError, TOKEN_LIFETIME, pkce};
 use crate::auth::{generate_secret_with, hash_secret};
-use crate::{Lanyard, now};
+use crate::{Lanyard, micros, now};
 
 /// The form of a token request and its `Authorization` header.
 #[derive(Debug, Clone, Default)]

@@ -7,8 +7,8 @@ use lanyard_saml::idp_metadata::{self, IdpMetadata};
 use lanyard_store::{IdpUpdate, SsoConnection, StoreError, Tenant, TenantScope};
 use serde_json::json;
 
-use super::{IDP_KINDS, METADATA_REFRESH, SpUrls, SsoError, micros};
-use crate::{Lanyard, audit, now};
+use super::{IDP_KINDS, METADATA_REFRESH, SpUrls, SsoError};
+use crate::{Lanyard, audit, micros, now};
 
 /// Where the IdP's metadata comes from.
 #[derive(Debug, Clone)]

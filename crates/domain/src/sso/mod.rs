@@ -45,7 +45,3 @@ pub enum SsoError {
     #[error(transparent)]
     Store(#[from] lanyard_store::StoreError),
 }
-
-fn micros(d: Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
-}

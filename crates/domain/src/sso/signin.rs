@@ -11,9 +11,9 @@ use lanyard_scim::schema::{SEAT_SCHEMA, USER_SCHEMA, USER_TYPE};
 use lanyard_store::{SsoConnection, SsoRequest, SsoSession, TenantScope};
 use serde_json::{Value, json};
 
-use super::{CLOCK_SKEW, REQUEST_LIFETIME, SESSION_LIFETIME, SpUrls, SsoError, micros};
+use super::{CLOCK_SKEW, REQUEST_LIFETIME, SESSION_LIFETIME, SpUrls, SsoError};
 use crate::auth::{generate_secret_with, hash_secret};
-use crate::{Caller, Lanyard, audit, events, now};
+use crate::{Caller, Lanyard, audit, events, micros, now};
 
 /// A finished sign-in: the session cookie's value (shown once) and who.
 #[derive(Debug, Clone)]
