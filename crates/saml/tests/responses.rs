@@ -27,17 +27,20 @@ fn issue_instant(xml: &str) -> DateTime<Utc> {
 }
 
 fn check_at(variant: &str, certificates: &[Vec<u8>], offset: Duration) -> Result<Assertion, SamlError> {
-    let xml = fixture(&format!("response-{variant}.xml"));
+    check_xml(&fixture(&format!("response-{variant}.xml")), certificates, offset)
+}
+
+fn check_xml(xml: &str, certificates: &[Vec<u8>], offset: Duration) -> Result<Assertion, SamlError> {
     let idp = idp();
     let expected = Expected {
         sp_entity_id: SP_ENTITY,
         acs_url: ACS,
         idp_entity_id: &idp.entity_id,
         certificates,
-        now: issue_instant(&xml) + offset,
+        now: issue_instant(xml) + offset,
         skew: Duration::minutes(2),
     };
-    validate(&xml, &expected)
+    validate(xml, &expected)
 }
 
 fn check(variant: &str) -> Result<Assertion, SamlError> {
@@ -61,6 +64,19 @@ fn signed_response_and_assertion_is_accepted() {
         assert_eq!(assertion.attribute("givenName"), Some("Alice"), "{variant}: {:?}", assertion.attributes);
         assert!(assertion.id.starts_with("id-"), "{variant}");
         assert!(assertion.expires_at > issue_instant(&fixture(&format!("response-{variant}.xml"))));
+    }
+}
+
+#[test]
+fn an_assertion_signed_alone_verifies_with_its_namespaces_declared_anywhere() {
+    let certs = idp().signing_certificates;
+    let original = fixture("response-assertion-only.xml");
+    let assertion_ns = r#"xmlns:ns1="urn:oasis:names:tc:SAML:2.0:assertion""#;
+    let redeclared = original.replacen("<ns1:Assertion ", &format!("<ns1:Assertion {assertion_ns} "), 1);
+    let default_ns = original.replacen("<ns0:Response ", r#"<ns0:Response xmlns="urn:example:unused" "#, 1);
+    for xml in [redeclared, default_ns] {
+        let assertion = check_xml(&xml, &certs, Duration::seconds(30)).unwrap_or_else(|e| panic!("{e}: {xml}"));
+        assert_eq!(assertion.name_id, "alice@example.com");
     }
 }
 
