@@ -365,8 +365,10 @@ pub enum SeatsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum SsoCommand {
-    /// Connect an identity provider from its metadata; prints the values the
-    /// IdP admin copies (SP Entity ID, ACS URL, NameID format, Login URL).
+    /// Connect an identity provider from its metadata (or values entered by
+    /// hand); prints the values the IdP admin copies (SP Entity ID, ACS URL,
+    /// NameID format, Login URL).
+    #[command(group = clap::ArgGroup::new("idp_source").required(true).multiple(false))]
     Create {
         slug: String,
         #[arg(long)]
@@ -375,11 +377,22 @@ pub enum SsoCommand {
         #[arg(long, default_value = "generic")]
         idp: String,
         /// The IdP's metadata URL: fetched now, and refreshed by `serve`.
-        #[arg(long, required_unless_present = "metadata_file", conflicts_with = "metadata_file")]
+        #[arg(long, group = "idp_source")]
         metadata_url: Option<String>,
         /// The IdP's metadata XML, saved as it is now.
-        #[arg(long)]
+        #[arg(long, group = "idp_source")]
         metadata_file: Option<std::path::PathBuf>,
+        /// Without metadata: the IdP's entity ID (issuer), entered by hand
+        /// with --idp-sso-url and --idp-certificate.
+        #[arg(long, group = "idp_source", requires_all = ["idp_sso_url", "idp_certificates"])]
+        idp_entity_id: Option<String>,
+        /// The IdP's single sign-on URL (HTTP-Redirect binding).
+        #[arg(long, requires = "idp_entity_id")]
+        idp_sso_url: Option<String>,
+        /// A file with the IdP's signing certificate (PEM or base64 DER);
+        /// repeat for several.
+        #[arg(long = "idp-certificate", value_name = "FILE", requires = "idp_entity_id")]
+        idp_certificates: Vec<std::path::PathBuf>,
         /// Email domains this connection serves (unique across tenants).
         #[arg(long = "domain", required = true, num_args = 1..)]
         domains: Vec<String>,
@@ -411,6 +424,12 @@ pub enum SsoCommand {
         slug: String,
         id: String,
     },
+    /// Make a new key for signing AuthnRequests. It signs from now on; the
+    /// old one stays in the SP metadata until `sso retire-sp-keys`, so IdPs
+    /// that read the metadata follow by themselves.
+    RotateSpKey,
+    /// Stop publishing every SAML signing key but the newest.
+    RetireSpKeys,
 }
 
 #[derive(Subcommand, Debug)]

@@ -73,6 +73,7 @@ pub async fn serve(app: Lanyard, args: &ServeArgs, listener: TcpListener, tls: O
     #[cfg(feature = "saml")]
     {
         app.ensure_signing_key().await.context("cannot make the ID token signing key")?;
+        app.ensure_sp_key().await.context("cannot make the SAML signing key")?;
         let app = app.clone();
         tokio::spawn(async move { app.keep_sso_fresh(std::time::Duration::from_secs(5 * 60)).await });
     }

@@ -46,6 +46,7 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
             "name_id_format": NAMEID_EMAIL,
             "login_url": v.sp.login_url,
             "metadata_url": v.sp.metadata_url,
+            "sp_certificate_url": v.sp.certificate_url,
         })
     }
 
@@ -67,6 +68,7 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
              \nCopy into the identity provider:\n\
              SP Entity ID:    {entity}\nACS URL:         {acs}\nNameID format:   {nameid} (the user's email)\n\
              Login URL:       {login}\nSP metadata URL: {metadata}\n\
+             SP signing certificate (for IdPs that verify signed requests): {certificate}\n\
              Attributes (optional): {attributes}",
             id = c.id,
             name = c.name,
@@ -83,19 +85,38 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
             nameid = NAMEID_EMAIL,
             login = v.sp.login_url,
             metadata = v.sp.metadata_url,
+            certificate = v.sp.certificate_url,
             attributes = attributes_text(&c.attribute_map),
         )
     }
 
     match cmd {
-        SsoCommand::Create { slug, name, idp, metadata_url, metadata_file, domains, jit, allow_idp_initiated, attributes, public_url } => {
+        SsoCommand::Create {
+            slug,
+            name,
+            idp,
+            metadata_url,
+            metadata_file,
+            idp_entity_id,
+            idp_sso_url,
+            idp_certificates,
+            domains,
+            jit,
+            allow_idp_initiated,
+            attributes,
+            public_url,
+        } => {
             let app = Lanyard::new(store, Config::new(&public_url));
-            let metadata = match (metadata_url, metadata_file) {
-                (Some(url), _) => MetadataSource::Url(url),
-                (None, Some(path)) => {
-                    MetadataSource::Xml(std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?)
-                }
-                (None, None) => anyhow::bail!("give --metadata-url or --metadata-file"),
+            let read = |path: &std::path::Path| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()));
+            let metadata = match (metadata_url, metadata_file, idp_entity_id) {
+                (Some(url), _, _) => MetadataSource::Url(url),
+                (None, Some(path), _) => MetadataSource::Xml(read(&path)?),
+                (None, None, Some(entity_id)) => MetadataSource::Manual {
+                    entity_id,
+                    sso_url: idp_sso_url.unwrap_or_default(),
+                    certificates: idp_certificates.iter().map(|p| read(p)).collect::<anyhow::Result<_>>()?,
+                },
+                (None, None, None) => anyhow::bail!("give --metadata-url, --metadata-file or --idp-entity-id"),
             };
             let attributes = attributes
                 .iter()
@@ -129,6 +150,18 @@ pub async fn run(store: Arc<dyn Store>, cmd: SsoCommand, json_mode: bool) -> any
             let app = Lanyard::new(store, Config::new(&public_url));
             let view = app.sso_connection(&slug, &id).await?;
             print(json_mode, &view_json(&view), || view_text(&view));
+        }
+        SsoCommand::RotateSpKey => {
+            let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
+            let fingerprint = app.rotate_sp_key().await?;
+            print(json_mode, &json!({ "certificate_sha256": fingerprint }), || {
+                format!("new SAML signing key, certificate SHA-256 {fingerprint}; it signs from now on")
+            });
+        }
+        SsoCommand::RetireSpKeys => {
+            let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));
+            let retired = app.retire_sp_keys().await?;
+            print(json_mode, &json!({ "retired": retired }), || format!("retired {retired} older SAML signing key(s)"));
         }
         SsoCommand::Delete { slug, id } => {
             let app = Lanyard::new(store, Config::new("http://127.0.0.1:8080"));

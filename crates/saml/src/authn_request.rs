@@ -10,6 +10,7 @@ use flate2::Compression;
 use flate2::write::DeflateEncoder;
 use rand::RngCore;
 
+use crate::sp_key::{SIG_ALG_RSA_SHA256, SpKey};
 use crate::sp_metadata::{SpValues, escape};
 use crate::{BINDING_POST, NAMEID_EMAIL, SamlError};
 
@@ -42,19 +43,30 @@ impl AuthnRequest<'_> {
         )
     }
 
-    /// The URL to redirect the browser to.
-    pub fn redirect_url(&self, relay_state: Option<&str>) -> Result<String, SamlError> {
+    /// The URL to redirect the browser to; signed with `key` when given
+    /// (SAML bindings 3.4.4.1: RSA-SHA256 over `SAMLRequest=…&RelayState=…&SigAlg=…`
+    /// exactly as they appear in the query).
+    pub fn redirect_url(&self, relay_state: Option<&str>, key: Option<&SpKey>) -> Result<String, SamlError> {
         let mut deflater = DeflateEncoder::new(Vec::new(), Compression::default());
         deflater.write_all(self.to_xml().as_bytes()).map_err(|e| SamlError::Malformed(e.to_string()))?;
         let deflated = deflater.finish().map_err(|e| SamlError::Malformed(e.to_string()))?;
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("SAMLRequest", &STANDARD.encode(deflated));
+        let mut query = pair("SAMLRequest", &STANDARD.encode(deflated));
         if let Some(relay) = relay_state {
-            query.append_pair("RelayState", relay);
+            query = format!("{query}&{}", pair("RelayState", relay));
+        }
+        if let Some(key) = key {
+            query = format!("{query}&{}", pair("SigAlg", SIG_ALG_RSA_SHA256));
+            let signature = key.sign(query.as_bytes())?;
+            query = format!("{query}&{}", pair("Signature", &signature));
         }
         let separator = if self.destination.contains('?') { '&' } else { '?' };
-        Ok(format!("{}{separator}{}", self.destination, query.finish()))
+        Ok(format!("{}{separator}{query}", self.destination))
     }
+}
+
+/// `name=value`, form-URL-encoded.
+fn pair(name: &str, value: &str) -> String {
+    form_urlencoded::Serializer::new(String::new()).append_pair(name, value).finish()
 }
 
 #[cfg(test)]
@@ -68,7 +80,7 @@ mod tests {
         let sp = SpValues { entity_id: "https://sp.example/e".into(), acs_url: "https://sp.example/acs".into() };
         let id = new_request_id();
         let request = AuthnRequest { id: &id, sp: &sp, destination: "https://idp.example/sso?app=1", issue_instant: Utc::now() };
-        let url = request.redirect_url(Some("r1")).unwrap();
+        let url = request.redirect_url(Some("r1"), None).unwrap();
         assert!(url.starts_with("https://idp.example/sso?app=1&SAMLRequest="));
         let query = url.split_once('?').unwrap().1;
         let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
@@ -79,5 +91,23 @@ mod tests {
         let doc = roxmltree::Document::parse(&xml).unwrap();
         assert_eq!(doc.root_element().attribute("ID"), Some(id.as_str()));
         assert_eq!(doc.root_element().attribute("AssertionConsumerServiceURL"), Some("https://sp.example/acs"));
+    }
+
+    #[test]
+    fn a_signed_redirect_signs_the_query_up_to_sig_alg() {
+        use openssl::hash::MessageDigest;
+        use openssl::sign::Verifier;
+        let sp = SpValues { entity_id: "https://sp.example/e".into(), acs_url: "https://sp.example/acs".into() };
+        let key = SpKey::generate("sp").unwrap();
+        let request = AuthnRequest { id: "_1", sp: &sp, destination: "https://idp.example/sso", issue_instant: Utc::now() };
+        let url = request.redirect_url(Some("r 1"), Some(&key)).unwrap();
+        let query = url.split_once('?').unwrap().1;
+        let (signed, signature) = query.split_once("&Signature=").unwrap();
+        assert!(signed.starts_with("SAMLRequest=") && signed.contains("&RelayState=r+1&SigAlg=http%3A%2F%2Fwww.w3.org"), "{signed}");
+        let signature: String = form_urlencoded::parse(format!("s={signature}").as_bytes()).next().unwrap().1.into_owned();
+        let public = openssl::x509::X509::from_der(&key.certificate_der).unwrap().public_key().unwrap();
+        let mut verifier = Verifier::new(MessageDigest::sha256(), &public).unwrap();
+        verifier.update(signed.as_bytes()).unwrap();
+        assert!(verifier.verify(&STANDARD.decode(signature).unwrap()).unwrap());
     }
 }

@@ -41,4 +41,6 @@ pub enum SamlError {
     Subject(String),
     #[error("InResponseTo does not match")]
     InResponseTo,
+    #[error("the service provider key: {0}")]
+    Key(String),
 }

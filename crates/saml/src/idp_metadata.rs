@@ -58,6 +58,47 @@ impl IdpMetadata {
         }
         Ok(IdpMetadata { entity_id, sso_url, signing_certificates })
     }
+
+    /// IdP values entered by hand (for an IdP that publishes no metadata):
+    /// an entity ID, an http(s) sign-on URL taking the HTTP-Redirect binding,
+    /// and at least one signing certificate, each PEM or bare base64 DER.
+    pub fn manual(entity_id: &str, sso_url: &str, certificates: &[String]) -> Result<IdpMetadata, SamlError> {
+        let entity_id = entity_id.trim();
+        if entity_id.is_empty() || entity_id.len() > 1024 {
+            return Err(SamlError::Metadata("the IdP entity ID must be 1 to 1024 characters".into()));
+        }
+        let sso_url = sso_url.trim();
+        let is_url = url::Url::parse(sso_url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+        if !is_url || sso_url.len() > 2048 {
+            return Err(SamlError::Metadata("the IdP sign-on URL must be an http(s) URL".into()));
+        }
+        let mut signing_certificates = Vec::new();
+        for text in certificates {
+            for der in certificates_from_text(text)? {
+                if !signing_certificates.contains(&der) {
+                    signing_certificates.push(der);
+                }
+            }
+        }
+        if signing_certificates.is_empty() {
+            return Err(SamlError::Metadata("no signing certificate".into()));
+        }
+        Ok(IdpMetadata { entity_id: entity_id.to_string(), sso_url: sso_url.to_string(), signing_certificates })
+    }
+}
+
+/// The DER certificates in `text`: PEM (one or more `CERTIFICATE` blocks)
+/// or the bare base64 that metadata and IdP consoles show.
+pub fn certificates_from_text(text: &str) -> Result<Vec<Vec<u8>>, SamlError> {
+    if !text.contains("-----BEGIN") {
+        return Ok(vec![certificate_der(text)?]);
+    }
+    let stack =
+        openssl::x509::X509::stack_from_pem(text.as_bytes()).map_err(|_| SamlError::Metadata("a PEM certificate does not parse".into()))?;
+    if stack.is_empty() {
+        return Err(SamlError::Metadata("no CERTIFICATE block in the PEM text".into()));
+    }
+    stack.iter().map(|cert| cert.to_der().map_err(|_| SamlError::Metadata("a certificate does not encode".into()))).collect()
 }
 
 /// The DER bytes of a base64 certificate (whitespace allowed), checked to be an X.509 certificate.

@@ -2,6 +2,7 @@
 //!
 //! - [`authn_request`]: the AuthnRequest Lanyard sends (HTTP-Redirect binding).
 //! - [`sp_metadata`]: the metadata XML an IdP admin imports.
+//! - [`sp_key`]: the SP's signing key and certificate (signed AuthnRequests).
 //! - [`idp_metadata`]: reading an IdP's metadata (entity ID, SSO URL, signing certificates).
 //! - [`response`]: validating a Response posted to the ACS (HTTP-POST binding).
 //!
@@ -16,6 +17,7 @@ pub mod authn_request;
 mod error;
 pub mod idp_metadata;
 pub mod response;
+pub mod sp_key;
 pub mod sp_metadata;
 mod xml;
 

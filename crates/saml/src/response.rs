@@ -74,11 +74,17 @@ pub struct Attribute {
 impl Assertion {
     /// The first value of the attribute with this Name or FriendlyName.
     pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attribute_values(name).first().copied()
+    }
+
+    /// Every value of the attributes with this Name or FriendlyName (an IdP
+    /// may send a multi-valued attribute as one element or as several).
+    pub fn attribute_values(&self, name: &str) -> Vec<&str> {
         self.attributes
             .iter()
-            .find(|a| a.name == name || a.friendly_name.as_deref() == Some(name))
-            .and_then(|a| a.values.first())
-            .map(String::as_str)
+            .filter(|a| a.name == name || a.friendly_name.as_deref() == Some(name))
+            .flat_map(|a| a.values.iter().map(String::as_str))
+            .collect()
     }
 }
 

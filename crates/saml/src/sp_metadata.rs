@@ -1,4 +1,8 @@
-//! The service provider's metadata XML: entity ID, ACS (HTTP-POST), NameID format.
+//! The service provider's metadata XML: entity ID, ACS (HTTP-POST), NameID
+//! format, and the keys that sign its AuthnRequests.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 use crate::{BINDING_POST, NAMEID_EMAIL};
 
@@ -9,18 +13,31 @@ pub struct SpValues {
     pub acs_url: String,
 }
 
-/// SP metadata: Lanyard signs nothing yet and wants signed assertions.
-pub fn render(sp: &SpValues) -> String {
+/// SP metadata. With `signing_certificates` (DER; the newest first, older
+/// ones kept during a rotation) the SP says it signs its AuthnRequests and
+/// publishes the keys; it always wants signed assertions.
+pub fn render(sp: &SpValues, signing_certificates: &[Vec<u8>]) -> String {
+    let keys: String = signing_certificates
+        .iter()
+        .map(|der| {
+            format!(
+                r#"
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"#,
+                STANDARD.encode(der)
+            )
+        })
+        .collect();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">
-  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:SPSSODescriptor AuthnRequestsSigned="{signed}" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{keys}
     <md:NameIDFormat>{nameid}</md:NameIDFormat>
     <md:AssertionConsumerService Binding="{binding}" Location="{acs}" index="0" isDefault="true"/>
   </md:SPSSODescriptor>
 </md:EntityDescriptor>
 "#,
         entity = escape(&sp.entity_id),
+        signed = !signing_certificates.is_empty(),
         nameid = NAMEID_EMAIL,
         binding = BINDING_POST,
         acs = escape(&sp.acs_url),
@@ -49,9 +66,14 @@ mod tests {
 
     #[test]
     fn metadata_carries_the_values_escaped() {
-        let xml = render(&SpValues { entity_id: "https://sp.example/a?b=1&c=2".into(), acs_url: "https://sp.example/acs".into() });
+        let sp = SpValues { entity_id: "https://sp.example/a?b=1&c=2".into(), acs_url: "https://sp.example/acs".into() };
+        let xml = render(&sp, &[]);
         assert!(xml.contains(r#"entityID="https://sp.example/a?b=1&amp;c=2""#));
         assert!(xml.contains(r#"Location="https://sp.example/acs""#));
+        assert!(xml.contains(r#"AuthnRequestsSigned="false""#));
         assert!(roxmltree::Document::parse(&xml).is_ok());
+        let signed = render(&sp, &[vec![1, 2, 3]]);
+        assert!(signed.contains(r#"AuthnRequestsSigned="true""#) && signed.contains("<ds:X509Certificate>AQID</ds:X509Certificate>"));
+        assert!(roxmltree::Document::parse(&signed).is_ok());
     }
 }

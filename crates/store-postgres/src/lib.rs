@@ -363,11 +363,19 @@ impl Store for PgStore {
         sso::session_by_hash(&mut *self.conn().await?, token_hash, now).await
     }
 
+    async fn sso_session(&self, id: &str) -> StoreResult<Option<SsoSession>> {
+        sso::session_by_id(&mut *self.conn().await?, id).await
+    }
+
     async fn prune_sso(&self, now: Micros) -> StoreResult<u64> {
         sso::prune(&mut *self.conn().await?, now).await
     }
 
     fn oidc(&self) -> &dyn lanyard_store::OidcStore {
+        self
+    }
+
+    fn sp_keys(&self) -> &dyn lanyard_store::SpKeyStore {
         self
     }
 

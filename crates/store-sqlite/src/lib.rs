@@ -354,11 +354,19 @@ impl Store for SqliteStore {
         sso::session_by_hash(&mut *self.read().await?, token_hash, now).await
     }
 
+    async fn sso_session(&self, id: &str) -> StoreResult<Option<SsoSession>> {
+        sso::session_by_id(&mut *self.read().await?, id).await
+    }
+
     async fn prune_sso(&self, now: Micros) -> StoreResult<u64> {
         sso::prune(&mut *self.write().await?, now).await
     }
 
     fn oidc(&self) -> &dyn lanyard_store::OidcStore {
+        self
+    }
+
+    fn sp_keys(&self) -> &dyn lanyard_store::SpKeyStore {
         self
     }
 

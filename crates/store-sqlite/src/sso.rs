@@ -1,7 +1,7 @@
 //! SAML single sign-on: connections, domains, issued requests, the replay
 //! cache and sessions.
 
-use lanyard_store::{IdpUpdate, Micros, SsoConnection, SsoRequest, SsoSession, StoreError, StoreResult, TenantId};
+use lanyard_store::{IdpUpdate, Micros, SsoConnection, SsoRequest, StoreError, StoreResult, TenantId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Acquire, Row, SqliteConnection};
 
@@ -203,46 +203,7 @@ pub(crate) async fn remember_assertion(
     Ok(done.rows_affected() == 1)
 }
 
-pub(crate) async fn create_session(conn: &mut SqliteConnection, s: &SsoSession) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO sso_sessions (id, token_hash, tenant_id, connection_id, user_id, email, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .bind(&s.id)
-    .bind(&s.token_hash)
-    .bind(s.tenant_id)
-    .bind(&s.connection_id)
-    .bind(&s.user_id)
-    .bind(&s.email)
-    .bind(s.created_at)
-    .bind(s.expires_at)
-    .execute(&mut *conn)
-    .await
-    .map_err(conflict)?;
-    Ok(())
-}
-
-pub(crate) async fn session_by_hash(conn: &mut SqliteConnection, hash: &[u8], now: Micros) -> StoreResult<Option<SsoSession>> {
-    let rows = sqlx::query(
-        "SELECT id, token_hash, tenant_id, connection_id, user_id, email, created_at, expires_at FROM sso_sessions WHERE token_hash = ?1 AND expires_at > ?2",
-    )
-    .bind(hash)
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
-    let Some(row) = rows.first() else { return Ok(None) };
-    Ok(Some(SsoSession {
-        id: row.try_get(0).map_err(db)?,
-        token_hash: row.try_get(1).map_err(db)?,
-        tenant_id: row.try_get(2).map_err(db)?,
-        connection_id: row.try_get(3).map_err(db)?,
-        user_id: row.try_get(4).map_err(db)?,
-        email: row.try_get(5).map_err(db)?,
-        created_at: row.try_get(6).map_err(db)?,
-        expires_at: row.try_get(7).map_err(db)?,
-    }))
-}
+lanyard_store::sso_session_sql!(SqliteConnection, row: sqlx::sqlite::SqliteRow, db_error: crate::error::db, conflict: conflict);
 
 pub(crate) async fn prune(conn: &mut SqliteConnection, now: Micros) -> StoreResult<u64> {
     let mut removed = 0;

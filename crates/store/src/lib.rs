@@ -7,6 +7,7 @@ mod ledger;
 mod maps;
 mod oidc;
 mod records;
+mod sp_keys;
 mod sso;
 mod webhooks;
 
@@ -15,6 +16,7 @@ pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use oidc::*;
 pub use records::*;
+pub use sp_keys::*;
 pub use sso::*;
 pub use webhooks::*;
 
@@ -207,11 +209,15 @@ pub trait Store: Send + Sync + 'static {
     async fn remember_assertion(&self, connection_id: &str, assertion_id: &str, expires_at: Micros) -> StoreResult<bool>;
     async fn create_sso_session(&self, session: &SsoSession) -> StoreResult<()>;
     async fn sso_session_by_hash(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<SsoSession>>;
+    /// A session by id, expired or not, until it is pruned.
+    async fn sso_session(&self, id: &str) -> StoreResult<Option<SsoSession>>;
     /// Deletes expired requests, assertion IDs and sessions.
     async fn prune_sso(&self, now: Micros) -> StoreResult<u64>;
 
     /// The OpenID Connect provider's records.
     fn oidc(&self) -> &dyn OidcStore;
+    /// The SAML service provider's signing keys.
+    fn sp_keys(&self) -> &dyn SpKeyStore;
 
     // Admin accounts and sessions.
     /// An email already taken is `Conflict { what: "email" }`.

@@ -52,6 +52,12 @@ impl Lanyard {
         }
         Ok(Ok(Person { tenant: caller.tenant.slug, resource }))
     }
+
+    /// The groups the IdP asserted when the session began (none once the
+    /// session is pruned).
+    pub(super) async fn idp_groups(&self, session_id: &str) -> Result<Vec<String>, OidcError> {
+        Ok(self.store.sso_session(session_id).await?.map(|s| s.idp_groups).unwrap_or_default())
+    }
 }
 
 fn seat(resource: &Value) -> &str {
@@ -71,7 +77,9 @@ fn email(resource: &Value) -> Option<&str> {
 }
 
 /// The user's claims for these scopes; `sub`, `tenant` and `seat` always.
-pub(super) fn user_claims(person: &Person, scopes: &[&str]) -> Map<String, Value> {
+/// `groups` holds the SCIM groups' names, then those the IdP asserted at
+/// sign-in (`idp_groups`) that are not among them.
+pub(super) fn user_claims(person: &Person, scopes: &[&str], idp_groups: &[String]) -> Map<String, Value> {
     let r = &person.resource;
     let mut claims = Map::new();
     let mut put = |name: &str, value: Option<Value>| {
@@ -101,11 +109,16 @@ pub(super) fn user_claims(person: &Person, scopes: &[&str]) -> Map<String, Value
         put("preferred_username", text(r, "/userName").map(|u| json!(u)));
     }
     if scopes.contains(&"groups") {
-        let groups: Vec<Value> = r
+        let mut groups: Vec<Value> = r
             .get("groups")
             .and_then(Value::as_array)
             .map(|list| list.iter().filter_map(|g| g.get("display").cloned()).collect())
             .unwrap_or_default();
+        for group in idp_groups {
+            if !groups.iter().any(|g| g.as_str() == Some(group)) {
+                groups.push(json!(group));
+            }
+        }
         put("groups", Some(Value::Array(groups)));
     }
     claims
@@ -131,14 +144,16 @@ mod tests {
 
     #[test]
     fn claims_follow_scopes() {
-        let only_openid = user_claims(&person(), &["openid"]);
+        let asserted = ["Admins".to_string(), "Engineering".to_string()];
+        let only_openid = user_claims(&person(), &["openid"], &asserted);
         assert_eq!(Value::Object(only_openid), json!({ "sub": "u1", "tenant": "acme", "seat": "assigned" }));
-        let all = user_claims(&person(), &["openid", "email", "profile", "groups"]);
+        assert_eq!(user_claims(&person(), &["openid", "groups"], &[])["groups"], json!(["Engineering"]));
+        let all = user_claims(&person(), &["openid", "email", "profile", "groups"], &asserted);
         assert_eq!(all["email"], "ada@acme.example");
         assert_eq!(all["email_verified"], true);
         assert_eq!(all["name"], "Ada Lovelace");
         assert_eq!(all["given_name"], "Ada");
         assert_eq!(all["preferred_username"], "ada@acme.example");
-        assert_eq!(all["groups"], json!(["Engineering"]));
+        assert_eq!(all["groups"], json!(["Engineering", "Admins"]), "SCIM groups, then asserted ones not among them");
     }
 }

@@ -156,7 +156,7 @@ impl Lanyard {
         };
         self.store.oidc().insert_access_token(&record).await.map_err(OidcError::from)?;
         let scopes: Vec<&str> = code.scope.split(' ').collect();
-        let mut claims = user_claims(&person, &scopes);
+        let mut claims = user_claims(&person, &scopes, &self.idp_groups(&code.session_id).await?);
         let seconds = now / 1_000_000;
         claims.insert("iss".into(), json!(Endpoints::new(&self.config).issuer));
         claims.insert("aud".into(), json!(client.id));

@@ -25,6 +25,6 @@ impl Lanyard {
         let person = self.person(TenantScope::of_access_token(&token), &token.user_id).await?;
         let person = person.map_err(|barred| UserinfoError::InvalidToken(barred.message()))?;
         let scopes: Vec<&str> = token.scope.split(' ').collect();
-        Ok(user_claims(&person, &scopes))
+        Ok(user_claims(&person, &scopes, &self.idp_groups(&token.session_id).await?))
     }
 }

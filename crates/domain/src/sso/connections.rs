@@ -1,8 +1,9 @@
 //! SSO connections: saved from IdP metadata (a URL, fetched and refreshed,
-//! or pasted XML), listed, shown, deleted.
+//! or pasted XML) or from values entered by hand; listed, shown, deleted.
 
 use std::time::Duration;
 
+use lanyard_saml::SamlError;
 use lanyard_saml::idp_metadata::{self, IdpMetadata};
 use lanyard_store::{IdpUpdate, SsoConnection, StoreError, Tenant, TenantScope};
 use serde_json::json;
@@ -15,6 +16,13 @@ use crate::{Lanyard, audit, micros, now};
 pub enum MetadataSource {
     Url(String),
     Xml(String),
+    /// Entered by hand, for an IdP that publishes no metadata.
+    Manual {
+        entity_id: String,
+        sso_url: String,
+        /// Signing certificates, each PEM or bare base64 DER.
+        certificates: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -162,11 +170,17 @@ impl Lanyard {
         }
         let attribute_map = attribute_map(&input.attributes)?;
         let now = now();
-        let (xml, metadata_url, fetched_at) = match &input.metadata {
-            MetadataSource::Url(url) => (fetch_metadata(url).await?, Some(url.clone()), Some(now)),
-            MetadataSource::Xml(xml) => (xml.clone(), None, None),
+        let (idp, metadata_url, fetched_at) = match &input.metadata {
+            MetadataSource::Url(url) => (parse_metadata(&fetch_metadata(url).await?)?, Some(url.clone()), Some(now)),
+            MetadataSource::Xml(xml) => (parse_metadata(xml)?, None, None),
+            MetadataSource::Manual { entity_id, sso_url, certificates } => {
+                let idp = IdpMetadata::manual(entity_id, sso_url, certificates).map_err(|e| match e {
+                    SamlError::Metadata(why) => SsoError::Invalid(why),
+                    e => SsoError::Invalid(e.to_string()),
+                })?;
+                (idp, None, None)
+            }
         };
-        let idp = parse_metadata(&xml)?;
         let connection = SsoConnection {
             id: id.to_string(),
             tenant_id: tenant.id,
@@ -245,8 +259,24 @@ impl Lanyard {
 
     /// The SP metadata XML of a connection (any tenant's: the id is in the URL).
     pub async fn sp_metadata_xml(&self, connection_id: &str) -> Result<Option<String>, SsoError> {
-        let found = self.store.sso_connection_by_id(connection_id).await?;
-        Ok(found.map(|c| lanyard_saml::sp_metadata::render(&SpUrls::new(&self.config, &c.id).sp_values())))
+        let Some(connection) = self.store.sso_connection_by_id(connection_id).await? else { return Ok(None) };
+        let mut certificates = self.sp_certificates().await?;
+        if certificates.is_empty() {
+            self.ensure_sp_key().await?;
+            certificates = self.sp_certificates().await?;
+        }
+        let sp = SpUrls::new(&self.config, &connection.id).sp_values();
+        Ok(Some(lanyard_saml::sp_metadata::render(&sp, &certificates)))
+    }
+
+    /// The certificate (PEM) of the key that signs AuthnRequests now, at
+    /// a connection's certificate URL.
+    pub async fn sp_certificate_pem(&self, connection_id: &str) -> Result<Option<String>, SsoError> {
+        if self.store.sso_connection_by_id(connection_id).await?.is_none() {
+            return Ok(None);
+        }
+        let key = self.sp_signing_key().await?;
+        Ok(Some(lanyard_saml::sp_key::certificate_pem(&key.certificate_der)))
     }
 
     /// Fetches the metadata of connections not fetched for `older_than`

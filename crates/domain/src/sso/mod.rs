@@ -5,6 +5,7 @@
 
 mod connections;
 mod signin;
+mod sp_key;
 mod urls;
 
 pub use connections::{ATTRIBUTE_FIELDS, ConnectionInput, MetadataSource, SsoConnectionView, new_connection_id};
@@ -42,6 +43,8 @@ pub enum SsoError {
     NameTaken(String),
     #[error("IdP metadata: {0}")]
     Metadata(String),
+    #[error("the SAML signing key: {0}")]
+    Key(String),
     #[error(transparent)]
     Store(#[from] lanyard_store::StoreError),
 }

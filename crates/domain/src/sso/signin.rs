@@ -109,6 +109,27 @@ fn unavailable<E: std::fmt::Display>(e: E) -> Refusal {
     Refusal::Unavailable
 }
 
+/// Most group names kept from one assertion, and their longest length.
+const MAX_ASSERTED_GROUPS: usize = 200;
+const MAX_GROUP_NAME: usize = 256;
+
+/// The values of the connection's mapped groups attribute: trimmed,
+/// deduplicated, in the IdP's order; empty and oversized names dropped.
+fn asserted_groups(connection: &SsoConnection, assertion: &response::Assertion) -> Vec<String> {
+    let map: Value = serde_json::from_str(&connection.attribute_map).unwrap_or(Value::Null);
+    let Some(name) = map.get("groups").and_then(Value::as_str) else { return Vec::new() };
+    let mut groups: Vec<String> = Vec::new();
+    for group in assertion.attribute_values(name).into_iter().map(str::trim) {
+        if !group.is_empty() && group.len() <= MAX_GROUP_NAME && !groups.iter().any(|g| g == group) {
+            groups.push(group.to_string());
+        }
+        if groups.len() == MAX_ASSERTED_GROUPS {
+            break;
+        }
+    }
+    groups
+}
+
 /// A local path to go back to after sign-in; anything else is dropped (no
 /// open redirect: browsers drop tabs and newlines and read a backslash as
 /// a slash, so `/<tab>/evil.example` or `/<backslash>evil.example` would
@@ -173,7 +194,8 @@ impl Lanyard {
         self.store.insert_sso_request(TenantScope::of_connection(connection), &request).await.map_err(unavailable)?;
         let sp = SpUrls::new(&self.config, &connection.id).sp_values();
         let authn = AuthnRequest { id: &id, sp: &sp, destination: &connection.sso_url, issue_instant: Utc::now() };
-        authn.redirect_url(Some(&id)).map_err(Refusal::Invalid)
+        let key = self.sp_signing_key().await.map_err(unavailable)?;
+        authn.redirect_url(Some(&id), Some(&key)).map_err(Refusal::Invalid)
     }
 
     /// The ACS: validates the Response for this connection, then decides
@@ -244,6 +266,7 @@ impl Lanyard {
         if user.seat != "assigned" {
             return Err(fail(Refusal::WaitingForSeat));
         }
+        let idp_groups = asserted_groups(connection, &assertion);
         let session_token = generate_secret_with("lys_");
         let session = SsoSession {
             id: uuid::Uuid::new_v4().to_string(),
@@ -252,6 +275,7 @@ impl Lanyard {
             connection_id: connection.id.clone(),
             user_id: user.id.clone(),
             email: email.clone(),
+            idp_groups,
             created_at: now,
             expires_at: now + micros(SESSION_LIFETIME),
         };

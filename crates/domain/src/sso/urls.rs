@@ -12,6 +12,9 @@ pub struct SpUrls {
     pub acs_url: String,
     pub login_url: String,
     pub metadata_url: String,
+    /// The certificate of the key that signs AuthnRequests (PEM), for IdPs
+    /// that take an uploaded certificate rather than the metadata.
+    pub certificate_url: String,
 }
 
 impl SpUrls {
@@ -22,6 +25,7 @@ impl SpUrls {
             acs_url: format!("{base}/acs"),
             login_url: format!("{base}/login"),
             metadata_url: format!("{base}/metadata"),
+            certificate_url: format!("{base}/certificate"),
         }
     }
 

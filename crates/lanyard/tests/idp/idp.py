@@ -5,9 +5,12 @@
         prints the IdP metadata XML (creates the IdP's keys in DIR if missing);
         with --key other, with the certificate of a key it does not sign with
     idp.py --dir DIR response --sp-metadata FILE --email E
-           [--saml-request B64 | --acs URL] [--variant V] [--attr NAME=VALUE ...]
-        prints a base64 SAMLResponse: SP-initiated when --saml-request (the
-        AuthnRequest Lanyard redirected to) is given, IdP-initiated otherwise.
+           [--redirect-query Q | --saml-request B64 | --acs URL] [--variant V]
+           [--attr NAME=VALUE ...]
+        prints a base64 SAMLResponse: SP-initiated when --redirect-query (the
+        query string Lanyard redirected to: its signature is required and
+        checked against the SP metadata's certificate) or --saml-request (the
+        bare SAMLRequest, unsigned) is given, IdP-initiated otherwise.
 
 Variants: both (default), assertion-only, response-only, unsigned, wrong-key,
 sha1, audience, recipient, destination, issuer, expired, not-yet-valid,
@@ -21,6 +24,7 @@ import re
 import subprocess
 import sys
 import warnings
+from urllib.parse import parse_qsl
 
 warnings.filterwarnings("ignore")
 
@@ -47,11 +51,12 @@ def keypair(directory, name):
     return key, cert
 
 
-def server(args, sp_metadata=None, key_name="idp", entity_id=None):
+def server(args, sp_metadata=None, key_name="idp", entity_id=None, want_signed_requests=False):
     key, cert = keypair(args.dir, key_name)
     config = {
         "entityid": entity_id or args.entity_id,
         "service": {"idp": {
+            "want_authn_requests_signed": want_signed_requests,
             "endpoints": {"single_sign_on_service": [(args.sso_url, BINDING_HTTP_REDIRECT)]},
             "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
             "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": NAME_FORMAT_BASIC}},
@@ -153,10 +158,21 @@ def cmd_metadata(args):
 def cmd_response(args):
     sp_entity = None
     in_response_to = None
+    request = None
     acs = args.acs
-    if args.saml_request:
+    if args.redirect_query:
+        query = dict(parse_qsl(args.redirect_query, keep_blank_values=True))
+        idp = server(args, args.sp_metadata, want_signed_requests=True)
+        try:
+            request = idp.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT,
+                                              relay_state=query.get("RelayState"), sigalg=query.get("SigAlg"),
+                                              signature=query.get("Signature")).message
+        except Exception as e:  # pysaml2 raises IncorrectlySigned
+            sys.exit(f"the AuthnRequest is refused: {e!r}")
+    elif args.saml_request:
         idp = server(args, args.sp_metadata)
         request = idp.parse_authn_request(args.saml_request, BINDING_HTTP_REDIRECT).message
+    if request is not None:
         in_response_to = request.id
         acs = request.assertion_consumer_service_url
         sp_entity = request.issuer.text
@@ -196,6 +212,7 @@ def main():
     r = sub.add_parser("response")
     r.add_argument("--sp-metadata", required=True)
     r.add_argument("--email", required=True)
+    r.add_argument("--redirect-query")
     r.add_argument("--saml-request")
     r.add_argument("--acs")
     r.add_argument("--variant", default="both")

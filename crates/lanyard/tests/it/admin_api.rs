@@ -183,6 +183,43 @@ async fn answers_match_the_documented_schemas() {
     }
 }
 
+#[cfg(feature = "saml")]
+#[tokio::test]
+async fn sso_connections_over_the_api_from_metadata_or_values_entered_by_hand() {
+    let (s, api) = server_with_key().await;
+    s.tenant("acme").await;
+    let doc = document(&s.url).await;
+    let idp = crate::sso::idp();
+    let pem = std::fs::read_to_string(idp.certificate_file()).unwrap();
+    let by_hand = json!({
+        "name": "Okta", "idp": "okta", "domains": ["acme.example"],
+        "idp_entity_id": "https://idp.test/metadata", "idp_sso_url": "https://idp.test/sso", "idp_certificates": [pem],
+        "jit": true, "allow_idp_initiated": true, "attribute_mapping": { "groups": "memberOf" },
+    });
+    let (status, _, created) = api.send(Method::POST, "/api/v1/tenants/acme/sso-connections", Some(by_hand.clone())).await;
+    assert_eq!(status, 201, "{created}");
+    check(&doc, "SsoConnectionOut", &created);
+    assert_eq!((created["jit"].as_bool(), created["allow_idp_initiated"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(created["attribute_mapping"], json!({ "given_name": "givenName", "family_name": "sn", "groups": "memberOf" }));
+    assert_eq!(created["idp_certificate_sha256"].as_array().unwrap().len(), 1);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["sp"]["certificate_url"], format!("{}/sso/saml/{id}/certificate", s.url));
+    let (status, _, shown) = api.send(Method::GET, &format!("/api/v1/tenants/acme/sso-connections/{id}"), None).await;
+    assert_eq!((status, &shown), (200, &created));
+
+    let mut no_certificate = by_hand.clone();
+    no_certificate["name"] = json!("Other");
+    no_certificate["domains"] = json!(["other.example"]);
+    no_certificate["idp_certificates"] = json!(["not a certificate"]);
+    let (status, _, error) = api.send(Method::POST, "/api/v1/tenants/acme/sso-connections", Some(no_certificate.clone())).await;
+    assert_eq!(status, 400, "{error}");
+    check(&doc, "ErrorBody", &error);
+    no_certificate["metadata_xml"] = json!(idp.metadata());
+    let (status, _, error) = api.send(Method::POST, "/api/v1/tenants/acme/sso-connections", Some(no_certificate)).await;
+    assert_eq!(status, 400, "two IdP sources: {error}");
+    assert!(error.to_string().contains("one of"), "{error}");
+}
+
 #[tokio::test]
 async fn keys_and_sessions_are_scoped_and_cookie_writes_need_the_csrf_header() {
     let s = TestServer::start().await;

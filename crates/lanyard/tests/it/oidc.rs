@@ -130,7 +130,8 @@ async fn sp_initiated_sign_in_ends_in_a_verified_id_token() {
     assert_eq!(claims["email_verified"], true);
     assert_eq!(claims["tenant"], "acme");
     assert_eq!(claims["seat"], "assigned");
-    assert_eq!(claims["groups"], json!(["Engineering"]));
+    // The SCIM group, then what the IdP asserted (groups Engineering and Admins).
+    assert_eq!(claims["groups"], json!(["Engineering", "Admins"]));
     assert_eq!(claims["nonce"], "n-456");
     assert_eq!(claims["preferred_username"], "alice@example.com");
     assert!(claims["auth_time"].as_i64().unwrap() <= claims["iat"].as_i64().unwrap());
@@ -141,7 +142,7 @@ async fn sp_initiated_sign_in_ends_in_a_verified_id_token() {
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["sub"], alice.as_str());
     assert_eq!(info["email"], "alice@example.com");
-    assert_eq!(info["groups"], json!(["Engineering"]));
+    assert_eq!(info["groups"], json!(["Engineering", "Admins"]));
 
     // A code works once; used again, what it bought is revoked.
     let (status, error, _) = redeem(&s, &app, &code, &verifier).await;

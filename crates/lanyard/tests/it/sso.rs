@@ -36,6 +36,11 @@ pub(crate) fn idp() -> &'static Idp {
 
 impl Idp {
     fn run(&self, args: &[&str]) -> String {
+        self.try_run(args).unwrap_or_else(|stderr| panic!("idp.py {args:?}: {stderr}"))
+    }
+
+    /// The IdP's output, or what it printed when it refused.
+    fn try_run(&self, args: &[&str]) -> Result<String, String> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/idp/idp.py");
         let out = Command::new(python())
             .arg(script)
@@ -44,26 +49,45 @@ impl Idp {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run the test IdP with {} ({e}); run ./scripts/test once to create the venv", python()));
-        assert!(out.status.success(), "idp.py {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8(out.stdout).unwrap())
     }
 
-    fn metadata(&self) -> String {
+    pub(crate) fn metadata(&self) -> String {
         self.run(&["metadata"])
     }
 
-    /// A base64 SAMLResponse; SP-initiated when `saml_request` is given.
-    pub(crate) fn response(&self, sp_metadata: &str, email: &str, saml_request: Option<&str>, acs: &str, variant: &str) -> String {
+    /// The PEM file of the certificate the IdP signs with.
+    pub(crate) fn certificate_file(&self) -> PathBuf {
+        self.dir.join("idp-cert.pem")
+    }
+
+    /// A base64 SAMLResponse; SP-initiated when `redirect` (the URL Lanyard
+    /// sent the browser to) is given, whose signature the IdP then requires.
+    pub(crate) fn response(&self, sp_metadata: &str, email: &str, redirect: Option<&str>, acs: &str, variant: &str) -> String {
+        self.try_response(sp_metadata, email, redirect, acs, variant).unwrap_or_else(|stderr| panic!("idp.py response: {stderr}"))
+    }
+
+    pub(crate) fn try_response(
+        &self,
+        sp_metadata: &str,
+        email: &str,
+        redirect: Option<&str>,
+        acs: &str,
+        variant: &str,
+    ) -> Result<String, String> {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), sp_metadata).unwrap();
         let path = file.path().to_str().unwrap();
         let mut args = vec!["response", "--sp-metadata", path, "--email", email, "--variant", variant];
-        args.extend(["--attr", "givenName=Ada", "--attr", "sn=Lovelace"]);
-        match saml_request {
-            Some(r) => args.extend(["--saml-request", r]),
+        args.extend(["--attr", "givenName=Ada", "--attr", "sn=Lovelace", "--attr", "groups=Engineering", "--attr", "groups=Admins"]);
+        match redirect {
+            Some(url) => args.extend(["--redirect-query", url.split_once('?').map_or("", |(_, query)| query)]),
             None => args.extend(["--acs", acs]),
         }
-        self.run(&args)
+        self.try_run(&args)
     }
 }
 
@@ -178,9 +202,8 @@ impl Setup {
         assert_eq!(start.status, 303, "{}", start.body);
         let location = start.location.unwrap();
         assert!(location.starts_with("https://idp.test/sso?"), "{location}");
-        let saml_request = query_param(&location, "SAMLRequest").unwrap();
         let relay = query_param(&location, "RelayState").unwrap();
-        let response = idp().response(&self.sp_metadata().await, email, Some(&saml_request), &self.acs_url(), "both");
+        let response = idp().response(&self.sp_metadata().await, email, Some(&location), &self.acs_url(), "both");
         browser.post_form(&self.acs_path(), &[("SAMLResponse", &response), ("RelayState", &relay)]).await
     }
 
@@ -272,8 +295,7 @@ async fn a_response_is_used_once_and_only_for_a_request_lanyard_issued() {
     s.scim.create_user("alice@example.com").await;
     let mut browser = Browser::new(&s.server.url);
     let start = browser.post_form("/sso/login", &[("email", "alice@example.com")]).await;
-    let saml_request = query_param(start.location.as_deref().unwrap(), "SAMLRequest").unwrap();
-    let response = idp().response(&s.sp_metadata().await, "alice@example.com", Some(&saml_request), &s.acs_url(), "both");
+    let response = idp().response(&s.sp_metadata().await, "alice@example.com", start.location.as_deref(), &s.acs_url(), "both");
     let first = browser.post_form(&s.acs_path(), &[("SAMLResponse", &response)]).await;
     assert_eq!(first.status, 303, "{}", first.body);
     let mut other = Browser::new(&s.server.url);
@@ -287,6 +309,53 @@ async fn a_response_is_used_once_and_only_for_a_request_lanyard_issued() {
     let unsolicited = s.idp_initiated(&mut other, "alice@example.com", "both").await;
     assert_refused(&unsolicited, 400, "idp_initiated_not_allowed");
     assert_eq!(other.me().await.0, 401);
+}
+
+/// The `X509Certificate` values of a metadata document.
+fn published_certificates(metadata: &str) -> Vec<String> {
+    metadata.split("<ds:X509Certificate>").skip(1).filter_map(|rest| rest.split_once('<')).map(|(cert, _)| cert.to_string()).collect()
+}
+
+#[tokio::test]
+async fn authn_requests_are_signed_with_a_key_the_metadata_publishes() {
+    let s = Setup::new(None, false, false).await;
+    s.scim.create_user("alice@example.com").await;
+    let metadata = s.sp_metadata().await;
+    assert!(metadata.contains(r#"AuthnRequestsSigned="true""#), "{metadata}");
+    let first = published_certificates(&metadata);
+    assert_eq!(first.len(), 1, "{metadata}");
+    // The certificate URL serves the same certificate, as PEM.
+    let pem = Browser::new(&s.server.url).get(&format!("/sso/saml/{}/certificate", s.connection)).await;
+    assert_eq!(pem.status, 200);
+    assert_eq!(pem.body.lines().filter(|l| !l.starts_with("-----")).collect::<String>(), first[0]);
+
+    // pysaml2 verifies the signature with the metadata's certificate; a
+    // changed query (here the RelayState) no longer verifies.
+    let mut browser = Browser::new(&s.server.url);
+    let start = browser.post_form("/sso/login", &[("email", "alice@example.com")]).await;
+    let location = start.location.unwrap();
+    assert_eq!(query_param(&location, "SigAlg").as_deref(), Some("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"));
+    let relay = query_param(&location, "RelayState").unwrap();
+    let altered = location.replace(&format!("RelayState={relay}"), "RelayState=_other");
+    let refused = idp().try_response(&metadata, "alice@example.com", Some(&altered), &s.acs_url(), "both");
+    assert!(refused.is_err_and(|e| e.contains("IncorrectlySigned")), "an altered request must not verify");
+    let unsigned = location.split("&SigAlg=").next().unwrap();
+    assert!(idp().try_response(&metadata, "alice@example.com", Some(unsigned), &s.acs_url(), "both").is_err());
+    let response = idp().response(&metadata, "alice@example.com", Some(&location), &s.acs_url(), "both");
+    let page = browser.post_form(&s.acs_path(), &[("SAMLResponse", &response), ("RelayState", &relay)]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+
+    // Rotation: the new key signs, both are published until the old one retires.
+    let new_fingerprint = s.server.app.rotate_sp_key().await.unwrap();
+    let rotated = published_certificates(&s.sp_metadata().await);
+    assert_eq!(rotated.len(), 2);
+    assert_eq!(rotated[1], first[0], "the old certificate stays, after the new one");
+    assert_ne!(new_fingerprint, "");
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.sign_in(&mut browser, "alice@example.com").await;
+    assert_eq!(page.status, 303, "signed with the new key: {}", page.body);
+    assert_eq!(s.server.app.retire_sp_keys().await.unwrap(), 1);
+    assert_eq!(published_certificates(&s.sp_metadata().await), vec![rotated[0].clone()]);
 }
 
 #[tokio::test]
@@ -611,4 +680,55 @@ async fn sso_connections_from_the_command_line() {
     assert!(lanyard(db, &["sso", "delete", "acme", id]).0);
     let list: Value = serde_json::from_str(&lanyard(db, &["--json", "sso", "list", "acme"]).1).unwrap();
     assert_eq!(list, json!([]));
+
+    // IdP values entered by hand: entity ID, sign-on URL, a PEM certificate file.
+    let pem = idp().certificate_file();
+    let pem = pem.to_str().unwrap();
+    let manual = ["sso", "create", "acme", "--name", "By hand", "--domain", "hand.example", "--idp-entity-id", "https://idp.test/metadata"];
+    let (ok, out, err) =
+        lanyard(db, &[&["--json"], &manual[..], &["--idp-sso-url", "https://idp.test/sso", "--idp-certificate", pem]].concat());
+    assert!(ok, "{err}");
+    let by_hand: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(by_hand["idp_sso_url"], "https://idp.test/sso");
+    assert_eq!(by_hand["idp_certificate_sha256"].as_array().unwrap().len(), 1);
+    assert_eq!(by_hand["metadata_source_url"], Value::Null);
+    let (ok, _, err) = lanyard(db, &manual);
+    assert!(!ok && err.contains("--idp-sso-url"), "the sign-on URL and certificate are required: {err}");
+    let (ok, _, err) = lanyard(db, &[&manual[..], &["--idp-sso-url", "ftp://idp.test/sso", "--idp-certificate", pem]].concat());
+    assert!(!ok && err.contains("http(s) URL"), "{err}");
+    let (ok, _, err) = lanyard(db, &[&manual[..], &["--idp-sso-url", "https://idp.test/sso", "--idp-certificate", file]].concat());
+    assert!(!ok && err.contains("certificate"), "metadata XML is no certificate: {err}");
+    let (ok, _, err) = lanyard(db, &[&manual[..], &["--metadata-file", file]].concat());
+    assert!(!ok && err.contains("cannot be used with"), "one IdP source only: {err}");
+}
+
+#[tokio::test]
+async fn idp_values_entered_by_hand_sign_in_like_metadata() {
+    let server = TestServer::start().await;
+    let scim = server.tenant("acme").await;
+    scim.create_user("alice@example.com").await;
+    let pem = std::fs::read_to_string(idp().certificate_file()).unwrap();
+    let input = ConnectionInput {
+        name: "By hand".into(),
+        idp_kind: "generic".into(),
+        metadata: MetadataSource::Manual {
+            entity_id: "https://idp.test/metadata".into(),
+            sso_url: "https://idp.test/sso".into(),
+            certificates: vec![pem],
+        },
+        domains: vec!["example.com".into()],
+        jit: false,
+        allow_idp_initiated: true,
+        attributes: Vec::new(),
+    };
+    let connection = server.app.create_sso_connection("acme", input, "test").await.unwrap().connection.id;
+    let s = Setup { server, scim, connection };
+    let mut browser = Browser::new(&s.server.url);
+    let page = s.sign_in(&mut browser, "alice@example.com").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let mut other = Browser::new(&s.server.url);
+    let page = s.idp_initiated(&mut other, "alice@example.com", "both").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = s.idp_initiated(&mut other, "alice@example.com", "wrong-key").await;
+    assert_refused(&page, 400, "invalid_response");
 }

@@ -86,7 +86,7 @@ mod with_saml {
         fn from(e: SsoError) -> Self {
             match e {
                 SsoError::NoSuchTenant(_) | SsoError::NoSuchConnection(_) => PageError::NotFound,
-                SsoError::Store(e) => {
+                SsoError::Store(_) | SsoError::Key(_) => {
                     tracing::error!(error = %e, "admin SSO page");
                     PageError::Internal
                 }
@@ -151,6 +151,7 @@ mod with_saml {
         name_id_format: &'static str,
         login_url: String,
         metadata_url: String,
+        certificate_url: String,
     }
 
     impl SpValues {
@@ -161,6 +162,7 @@ mod with_saml {
                 name_id_format: NAMEID_EMAIL,
                 login_url: urls.login_url,
                 metadata_url: urls.metadata_url,
+                certificate_url: urls.certificate_url,
             }
         }
     }

@@ -75,6 +75,7 @@ impl From<lanyard_domain::sso::SsoError> for ApiError {
             SsoError::NoSuchTenant(_) | SsoError::NoSuchConnection(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
             SsoError::DomainTaken(_) | SsoError::NameTaken(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             SsoError::Store(e) => ApiError::internal(e),
+            SsoError::Key(e) => ApiError::internal(e),
             other => ApiError::bad_request(other.to_string()),
         }
     }

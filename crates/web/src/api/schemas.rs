@@ -297,6 +297,8 @@ pub struct SpValuesOut {
     pub name_id_format: String,
     pub login_url: String,
     pub metadata_url: String,
+    /// The certificate (PEM) of the key that signs AuthnRequests.
+    pub certificate_url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -310,6 +312,12 @@ pub struct SsoConnectionOut {
     pub idp_certificate_sha256: Vec<String>,
     pub metadata_source_url: Option<String>,
     pub domains: Vec<String>,
+    /// Unknown users of the domains are created at sign-in (seat rules apply).
+    pub jit: bool,
+    /// Sign-ins started at the identity provider are accepted.
+    pub allow_idp_initiated: bool,
+    /// Our field (given_name, family_name, groups) → the SAML attribute's Name or FriendlyName.
+    pub attribute_mapping: std::collections::BTreeMap<String, String>,
     pub created: String,
     /// What the identity provider's admin copies.
     pub sp: SpValuesOut,
@@ -324,9 +332,24 @@ pub struct NewSsoConnectionIn {
     pub idp: String,
     /// The IdP's metadata URL (fetched now, refreshed later)…
     pub metadata_url: Option<String>,
-    /// …or its metadata XML.
+    /// …or its metadata XML…
     pub metadata_xml: Option<String>,
+    /// …or, for an IdP without metadata, its entity ID (issuer),
+    pub idp_entity_id: Option<String>,
+    /// its sign-on URL (HTTP-Redirect binding)
+    pub idp_sso_url: Option<String>,
+    /// and its signing certificates (PEM or base64 DER).
+    pub idp_certificates: Option<Vec<String>>,
     pub domains: Vec<String>,
+    /// Create unknown users of the domains at sign-in (seat rules apply).
+    #[serde(default)]
+    pub jit: bool,
+    /// Accept sign-ins started at the identity provider.
+    #[serde(default)]
+    pub allow_idp_initiated: bool,
+    /// Overrides of the default mapping (given_name: givenName, family_name: sn, groups: groups).
+    #[serde(default)]
+    pub attribute_mapping: std::collections::BTreeMap<String, String>,
 }
 
 /// A page of the event feed (see the README's "Event feed").

@@ -29,6 +29,9 @@ mod imp {
             idp_certificate_sha256: v.fingerprints,
             metadata_source_url: c.metadata_url,
             domains: c.domains,
+            jit: c.jit,
+            allow_idp_initiated: c.allow_idp_initiated,
+            attribute_mapping: serde_json::from_str(&c.attribute_map).unwrap_or_default(),
             created: format_micros(c.created_at),
             sp: SpValuesOut {
                 sp_entity_id: v.sp.entity_id,
@@ -36,24 +39,30 @@ mod imp {
                 name_id_format: NAMEID_EMAIL.to_string(),
                 login_url: v.sp.login_url,
                 metadata_url: v.sp.metadata_url,
+                certificate_url: v.sp.certificate_url,
             },
         }
     }
 
     pub fn input(body: NewSsoConnectionIn) -> Result<ConnectionInput, ApiError> {
-        let metadata = match (body.metadata_url, body.metadata_xml) {
-            (Some(url), None) => MetadataSource::Url(url),
-            (None, Some(xml)) => MetadataSource::Xml(xml),
-            _ => return Err(ApiError::bad_request("give metadata_url or metadata_xml (one of them)")),
+        let metadata = match (body.metadata_url, body.metadata_xml, body.idp_entity_id) {
+            (Some(url), None, None) => MetadataSource::Url(url),
+            (None, Some(xml), None) => MetadataSource::Xml(xml),
+            (None, None, Some(entity_id)) => MetadataSource::Manual {
+                entity_id,
+                sso_url: body.idp_sso_url.unwrap_or_default(),
+                certificates: body.idp_certificates.unwrap_or_default(),
+            },
+            _ => return Err(ApiError::bad_request("give one of metadata_url, metadata_xml or idp_entity_id")),
         };
         Ok(ConnectionInput {
             name: body.name,
             idp_kind: body.idp,
             metadata,
             domains: body.domains,
-            jit: false,
-            allow_idp_initiated: false,
-            attributes: Vec::new(),
+            jit: body.jit,
+            allow_idp_initiated: body.allow_idp_initiated,
+            attributes: body.attribute_mapping.into_iter().collect(),
         })
     }
 }

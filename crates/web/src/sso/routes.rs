@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/sso/login", get(login_page).post(login_submit))
         .route("/sso/saml/{id}/login", get(connection_login))
         .route("/sso/saml/{id}/metadata", get(sp_metadata))
+        .route("/sso/saml/{id}/certificate", get(sp_certificate))
         .route("/sso/saml/{id}/acs", post(acs))
         .route("/sso/signed-in", get(signed_in_page))
         .route("/sso/me", get(me))
@@ -90,6 +91,17 @@ async fn sp_metadata(State(app): State<Lanyard>, Path(id): Path<String>) -> Resp
         Ok(None) => refused(&Refusal::NoSuchConnection),
         Err(e) => {
             tracing::error!(error = %e, "SP metadata");
+            refused(&Refusal::Unavailable)
+        }
+    }
+}
+
+async fn sp_certificate(State(app): State<Lanyard>, Path(id): Path<String>) -> Response {
+    match app.sp_certificate_pem(&id).await {
+        Ok(Some(pem)) => (StatusCode::OK, [(CONTENT_TYPE, "application/x-pem-file")], pem).into_response(),
+        Ok(None) => refused(&Refusal::NoSuchConnection),
+        Err(e) => {
+            tracing::error!(error = %e, "SP certificate");
             refused(&Refusal::Unavailable)
         }
     }
