@@ -54,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, idp(self.server.args, "metadata").encode(), "application/samlmetadata+xml")
         if url.path == "/sso" and "SAMLRequest" in query:
             hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
-                             for k, v in query.items() if k in ("SAMLRequest", "RelayState"))
+                             for k, v in query.items() if k in REDIRECT_FIELDS)
             form = (f'<form method="post" action="/sso">{hidden}<label>Email <input type="email" name="email" required></label>'
                     '<button type="submit">Sign in at the IdP</button></form>')
             return self.send(200, page("Test IdP sign-in", form))
@@ -70,8 +70,10 @@ class Handler(BaseHTTPRequestHandler):
             f.write(urllib.request.urlopen(issuer, timeout=10).read().decode())
             sp_metadata = f.name
         try:
+            # The signed redirect as Lanyard sent it: the IdP requires and checks its signature.
+            redirect = urllib.parse.urlencode([(k, fields[k]) for k in REDIRECT_FIELDS if k in fields])
             response = idp(self.server.args, "response", "--sp-metadata", sp_metadata,
-                           "--email", fields.get("email", ""), "--saml-request", request)
+                           "--email", fields.get("email", ""), "--redirect-query", redirect)
         finally:
             os.unlink(sp_metadata)
         acs = re.search(r'AssertionConsumerServiceURL="([^"]+)"', xml).group(1)
@@ -80,6 +82,10 @@ class Handler(BaseHTTPRequestHandler):
         form = (f'<form method="post" action="{html.escape(acs)}"><input type="hidden" name="SAMLResponse" value="{response}">'
                 f'{relay_input}<button type="submit">Continue</button></form><script>document.forms[0].submit()</script>')
         self.send(200, page("Signing you in", form))
+
+
+# The HTTP-Redirect binding's query parameters, in signing order.
+REDIRECT_FIELDS = ("SAMLRequest", "RelayState", "SigAlg", "Signature")
 
 
 def main():

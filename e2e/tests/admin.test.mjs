@@ -174,8 +174,14 @@ test("the SSO wizard connects the test IdP and signs a user in", async (t) => {
     await screenshot(page, "12-sso-values-to-copy");
     await page.getByLabel("IdP metadata URL").fill(`${idp.url}/metadata`);
     await page.getByLabel("SSO domains").fill("example.com");
+    await page.getByLabel("Accept sign-ins started from the identity provider's portal").check();
+    await page.getByLabel("Groups").fill("memberOf");
     await page.getByRole("button", { name: "Create connection" }).click();
     await page.getByRole("link", { name: "Test sign-in" }).waitFor();
+    const settings = await page.content();
+    assert.match(settings, /Sign-in from the IdP's portal<\/dt><dd>accepted/);
+    assert.match(settings, /memberOf → groups/);
+    assert.match(settings, /off: only users provisioned over SCIM sign in/);
     assert.equal((await page.locator("#sp-entity-id").textContent()).trim(), entityId, "the values shown before creation stay");
     await screenshot(page, "13-sso-connection");
     await page.getByRole("link", { name: "Test sign-in" }).click();

@@ -68,6 +68,8 @@ mod without_saml {
 
 #[cfg(feature = "saml")]
 mod with_saml {
+    use std::collections::BTreeMap;
+
     use askama::Template;
     use axum::body::Bytes;
     use axum::extract::{Path, State};
@@ -180,7 +182,15 @@ mod with_saml {
         sp: SpValues,
         metadata_url: String,
         metadata_xml: String,
+        idp_entity_id: String,
+        idp_sso_url: String,
+        idp_certificate: String,
         domains: String,
+        jit: bool,
+        allow_idp_initiated: bool,
+        attr_given_name: String,
+        attr_family_name: String,
+        attr_groups: String,
         error: Option<String>,
     }
 
@@ -198,6 +208,10 @@ mod with_saml {
         fingerprints: Vec<String>,
         metadata_source: String,
         domains: String,
+        jit: bool,
+        allow_idp_initiated: bool,
+        /// `givenName → given name, …`
+        attributes: String,
         created: String,
         sp: SpValues,
     }
@@ -236,7 +250,15 @@ mod with_saml {
             sp: SpValues::of(SpUrls::new(app.config(), id)),
             metadata_url: fields.get("metadata_url").unwrap_or_default().to_string(),
             metadata_xml: fields.raw("metadata_xml").unwrap_or_default().to_string(),
+            idp_entity_id: fields.get("idp_entity_id").unwrap_or_default().to_string(),
+            idp_sso_url: fields.get("idp_sso_url").unwrap_or_default().to_string(),
+            idp_certificate: fields.raw("idp_certificate").unwrap_or_default().to_string(),
             domains: fields.get("domains").unwrap_or_default().to_string(),
+            jit: fields.get("jit").is_some(),
+            allow_idp_initiated: fields.get("allow_idp_initiated").is_some(),
+            attr_given_name: fields.get("attr_given_name").unwrap_or("givenName").to_string(),
+            attr_family_name: fields.get("attr_family_name").unwrap_or("sn").to_string(),
+            attr_groups: fields.get("attr_groups").unwrap_or("groups").to_string(),
             error,
         };
         render(status, &page)
@@ -274,18 +296,27 @@ mod with_saml {
             Err(e) => return PageError::from(e).into_response(),
         };
         let id = fields.get("id").filter(|id| uuid::Uuid::parse_str(id).is_ok()).map_or_else(new_connection_id, str::to_string);
-        let metadata = match (fields.get("metadata_url"), fields.get("metadata_xml")) {
-            (Some(url), None) => MetadataSource::Url(url.to_string()),
-            (None, Some(_)) => MetadataSource::Xml(fields.raw("metadata_xml").unwrap_or_default().to_string()),
-            (Some(_), Some(_)) => {
-                let message = "Give the metadata URL or paste the XML, not both.".to_string();
+        let metadata = match (fields.get("metadata_url"), fields.get("metadata_xml"), fields.get("idp_entity_id")) {
+            (Some(url), None, None) => MetadataSource::Url(url.to_string()),
+            (None, Some(_), None) => MetadataSource::Xml(fields.raw("metadata_xml").unwrap_or_default().to_string()),
+            (None, None, Some(entity_id)) => MetadataSource::Manual {
+                entity_id: entity_id.to_string(),
+                sso_url: fields.get("idp_sso_url").unwrap_or_default().to_string(),
+                certificates: fields.get("idp_certificate").map(str::to_string).into_iter().collect(),
+            },
+            (None, None, None) => {
+                let message = "Paste the identity provider's metadata URL or its metadata XML, or enter its values by hand.".to_string();
                 return values_page(&app, &session, &tenant.slug, &fields, &id, Some(message));
             }
-            (None, None) => {
-                let message = "Paste the identity provider's metadata URL or its metadata XML.".to_string();
+            _ => {
+                let message = "Give one of the metadata URL, the metadata XML or the values by hand, not several.".to_string();
                 return values_page(&app, &session, &tenant.slug, &fields, &id, Some(message));
             }
         };
+        let attributes = [("given_name", "attr_given_name"), ("family_name", "attr_family_name"), ("groups", "attr_groups")]
+            .into_iter()
+            .filter_map(|(field, input)| fields.get(input).map(|name| (field.to_string(), name.to_string())))
+            .collect();
         let domains: Vec<String> = fields
             .get("domains")
             .unwrap_or_default()
@@ -298,9 +329,9 @@ mod with_saml {
             idp_kind: fields.get("idp").unwrap_or_default().to_string(),
             metadata,
             domains,
-            jit: false,
-            allow_idp_initiated: false,
-            attributes: Vec::new(),
+            jit: fields.get("jit").is_some(),
+            allow_idp_initiated: fields.get("allow_idp_initiated").is_some(),
+            attributes,
         };
         match app.create_sso_connection_with_id(&id, &tenant.slug, input, &session.principal.actor).await {
             Ok(view) => Redirect::to(&format!("/admin/t/{}/sso/{}", tenant.slug, view.connection.id)).into_response(),
@@ -309,6 +340,11 @@ mod with_saml {
                 other => other.into_response(),
             },
         }
+    }
+
+    fn attribute_mapping_text(map: &str) -> String {
+        let map: BTreeMap<String, String> = serde_json::from_str(map).unwrap_or_default();
+        map.iter().map(|(field, name)| format!("{name} → {}", field.replace('_', " "))).collect::<Vec<_>>().join(", ")
     }
 
     fn show_page(session: &AdminSession, slug: &str, v: SsoConnectionView) -> Response {
@@ -323,8 +359,11 @@ mod with_saml {
             idp_entity_id: c.idp_entity_id,
             idp_sso_url: c.sso_url,
             fingerprints: v.fingerprints,
-            metadata_source: c.metadata_url.unwrap_or_else(|| "pasted XML".to_string()),
+            metadata_source: c.metadata_url.unwrap_or_else(|| "pasted XML or values entered by hand".to_string()),
             domains: c.domains.join(", "),
+            jit: c.jit,
+            allow_idp_initiated: c.allow_idp_initiated,
+            attributes: attribute_mapping_text(&c.attribute_map),
             created: time(c.created_at),
             sp: SpValues::of(v.sp),
         };
