@@ -192,6 +192,47 @@ async fn a_tenant_admin_sees_only_their_tenant_on_pages_and_api() {
 }
 
 #[tokio::test]
+async fn operators_add_administrators_and_tenant_admins_cannot() {
+    let (s, mut op, _) = operator(None).await;
+    let page = op.get("/admin/accounts").await;
+    page.expect(200);
+    assert!(page.body.contains("op@example.com") && page.body.contains("operator (every tenant)"), "{}", page.body);
+    let csrf = op.csrf("/admin/accounts").await;
+    let form = |email: &'static str, role: &'static str, password: &'static str| {
+        [("csrf", csrf.clone()), ("email", email.to_string()), ("role", role.to_string()), ("password", password.to_string())]
+    };
+    let refused = op.post("/admin/accounts", &as_pairs(&form("ann@acme.example", "acme", "short"))).await;
+    refused.expect(400);
+    assert!(refused.body.contains("at least 12 characters"), "{}", refused.body);
+    let refused = op.post("/admin/accounts", &as_pairs(&form("ann@acme.example", "nope", PASSWORD))).await;
+    refused.expect(400);
+    assert!(refused.body.contains("does not exist"), "{}", refused.body);
+    op.post("/admin/accounts", &as_pairs(&form("Ann@Acme.example", "acme", PASSWORD))).await.expect(303);
+    let listed = op.get("/admin/accounts").await;
+    assert!(listed.body.contains("ann@acme.example") && listed.body.contains("admin of acme"), "{}", listed.body);
+    let again = op.post("/admin/accounts", &as_pairs(&form("ann@acme.example", "operator", PASSWORD))).await;
+    again.expect(400);
+    assert!(again.body.contains("already exists"));
+    let without_csrf = op.post("/admin/accounts", &[("email", "x@example.com"), ("role", "operator"), ("password", PASSWORD)]).await;
+    without_csrf.expect(403);
+
+    // The new tenant admin signs in to their tenant only, and adds nobody.
+    let mut ann = Browser::new(&s.url);
+    ann.sign_in("ann@acme.example", PASSWORD).await;
+    assert_eq!(ann.get("/admin").await.location.as_deref(), Some("/admin/t/acme/auth"));
+    ann.get("/admin/accounts").await.expect(403);
+    let csrf = ann.csrf("/admin/t/acme/auth").await;
+    ann.post("/admin/accounts", &[("csrf", &csrf), ("email", "eve@example.com"), ("role", "operator"), ("password", PASSWORD)])
+        .await
+        .expect(403);
+    assert_eq!(s.app.list_admin_accounts().await.unwrap().len(), 2);
+}
+
+fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
 async fn a_new_token_is_shown_once_works_and_its_requests_are_listed() {
     let (s, mut b, acme) = operator(None).await;
     let page = b.get("/admin/t/acme/auth").await;

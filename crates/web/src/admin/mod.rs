@@ -6,6 +6,7 @@
 //!
 //! [`Lanyard::tenant_for`]: lanyard_domain::Lanyard::tenant_for
 
+mod accounts;
 pub(crate) mod audit;
 mod auth;
 mod cookies;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/logout", post(auth::logout))
         .route("/admin/setup", get(auth::setup_page).post(auth::setup))
         .route("/admin/tenants", get(tenants::list).post(tenants::create))
+        .route("/admin/accounts", get(accounts::list).post(accounts::create))
         .route("/admin/t/{tenant}", get(tenants::home))
         .route("/admin/t/{tenant}/auth", get(scim_settings::page))
         .route("/admin/t/{tenant}/tokens", post(scim_settings::create_token))
