@@ -9,6 +9,8 @@
 
 mod baseline;
 mod report;
+#[cfg(feature = "saml")]
+mod saml_idp;
 mod scenarios;
 mod seed;
 mod server;
@@ -29,6 +31,11 @@ pub enum Scenario {
     Members,
     /// Pages through every user of the first tenant with `count=1000`.
     Page,
+    /// SAML sign-ins at the ACS: one signed Response per preloaded user of
+    /// the first tenant (made before the run), each posted once; a sign-in
+    /// is the 303 to the signed-in page. Needs `--features saml` here and
+    /// a lanyard built with it.
+    Acs,
     /// The machine's limit on this run: a trivial axum handler, and a bare
     /// SQLite primary-key read and insert behind axum (no Lanyard).
     Baseline,
@@ -80,7 +87,7 @@ impl Args {
     pub fn preloaded_users(&self) -> usize {
         match self.scenario {
             Scenario::Sync | Scenario::Create | Scenario::Baseline => 0,
-            Scenario::Filter | Scenario::Patch | Scenario::Members | Scenario::Page => self.users,
+            Scenario::Filter | Scenario::Patch | Scenario::Members | Scenario::Page | Scenario::Acs => self.users,
         }
     }
 }

@@ -231,6 +231,7 @@ pub async fn run(args: &Args, cluster: &Cluster) -> anyhow::Result<Outcome> {
             .await
         }
         Scenario::Page => page_all(&cs, users.div_ceil(args.tenants), args.concurrency).await,
+        Scenario::Acs => acs::run(args, cluster).await?,
         Scenario::Baseline => anyhow::bail!("the baseline scenario runs without Lanyard"),
     };
     Ok(outcome)
@@ -314,4 +315,93 @@ where
         }
     })
     .await
+}
+
+/// The `acs` scenario: SAML sign-ins, each a signed Response posted once.
+mod acs {
+    use super::*;
+
+    #[cfg(not(feature = "saml"))]
+    pub async fn run(_args: &Args, _cluster: &Cluster) -> anyhow::Result<Outcome> {
+        anyhow::bail!("the acs scenario needs lanyard-bench built with --features saml")
+    }
+
+    #[cfg(feature = "saml")]
+    pub async fn run(args: &Args, cluster: &Cluster) -> anyhow::Result<Outcome> {
+        use crate::saml_idp::{Audience, BenchIdp, ENTITY_ID, SSO_URL};
+        use crate::seed::user_name;
+
+        let idp = BenchIdp::new()?;
+        let dir = tempfile::tempdir()?;
+        let certificate = dir.path().join("idp.pem");
+        std::fs::write(&certificate, &idp.certificate_pem)?;
+        let slug = cluster.seed.tenants.first().map(|t| t.slug.clone()).ok_or_else(|| anyhow::anyhow!("no tenant"))?;
+        let domain = user_name(0).split_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+        let certificate = certificate.to_str().ok_or_else(|| anyhow::anyhow!("temp dir is not UTF-8"))?;
+        let created = cluster.cli(&[
+            "--json",
+            "sso",
+            "create",
+            &slug,
+            "--name",
+            "bench",
+            "--domain",
+            &domain,
+            "--allow-idp-initiated",
+            "--idp-entity-id",
+            ENTITY_ID,
+            "--idp-sso-url",
+            SSO_URL,
+            "--idp-certificate",
+            certificate,
+            "--public-url",
+            &cluster.public_url,
+        ])?;
+        let created: serde_json::Value = serde_json::from_str(&created)?;
+        let text = |key: &str| created[key].as_str().map(str::to_string).ok_or_else(|| anyhow::anyhow!("sso create: no {key}"));
+        let audience = Audience { sp_entity_id: text("sp_entity_id")?, acs_url: text("acs_url")? };
+        let acs_path = audience.acs_url.strip_prefix(&cluster.public_url).unwrap_or_default().to_string();
+
+        // Users of the first tenant (n % tenants == 0), signed before the clock starts.
+        let started = Instant::now();
+        let mine: Vec<usize> = (0..args.users).step_by(args.tenants).collect();
+        let responses = mine.iter().map(|&n| idp.response(&audience, &user_name(n), n)).collect::<anyhow::Result<Vec<_>>>()?;
+        eprintln!("signed {} SAML responses in {:.1}s", responses.len(), started.elapsed().as_secs_f64());
+
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let roots: Vec<String> = cluster.bases().iter().map(|b| b.trim_end_matches("/scim/v2").to_string()).collect();
+        let (responses, next) = (Arc::new(responses), Arc::new(AtomicUsize::new(0)));
+        Ok(parallel(args.concurrency, |w| {
+            let (http, responses, next) = (http.clone(), responses.clone(), next.clone());
+            let url = format!("{}{acs_path}", roots[w % roots.len()]);
+            async move {
+                let mut out = Outcome::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(response) = responses.get(i) else { break };
+                    let body = format!("SAMLResponse={}", form_urlencoded_value(response));
+                    let start = Instant::now();
+                    let sent = http.post(&url).header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await;
+                    match sent {
+                        Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER => {}
+                        Ok(r) => {
+                            let status = r.status();
+                            let text = r.text().await.unwrap_or_default();
+                            out.error(format!("{status}: {}", text.chars().take(300).collect::<String>()));
+                        }
+                        Err(e) => out.error(e.to_string()),
+                    }
+                    out.latencies.push(start.elapsed().as_micros() as u64);
+                }
+                out
+            }
+        })
+        .await)
+    }
+
+    /// Base64 in a form body: `+`, `/` and `=` escaped.
+    #[cfg(feature = "saml")]
+    fn form_urlencoded_value(value: &str) -> String {
+        value.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    }
 }

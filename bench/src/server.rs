@@ -84,6 +84,9 @@ pub struct Cluster {
     pub seed: Seed,
     pub instances: Vec<Instance>,
     target: Target,
+    bin: std::path::PathBuf,
+    /// Every instance's `--public-url` (the first one's address).
+    pub public_url: String,
 }
 
 fn binary(args: &Args) -> anyhow::Result<std::path::PathBuf> {
@@ -127,12 +130,19 @@ impl Cluster {
         );
         let target = Target::create(args.database).await?;
         match launch(args, target.url()).await {
-            Ok((seed, instances)) => Ok(Cluster { seed, instances, target }),
+            Ok((seed, instances, public_url)) => Ok(Cluster { seed, instances, target, bin: binary(args)?, public_url }),
             Err(e) => {
                 target.remove().await;
                 Err(e)
             }
         }
+    }
+
+    /// Runs `lanyard --database … ARGS` and answers what it printed.
+    pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = std::process::Command::new(&self.bin).args(["--database", self.target.url()]).args(args).output()?;
+        anyhow::ensure!(out.status.success(), "lanyard {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8(out.stdout)?)
     }
 
     pub fn bases(&self) -> Vec<String> {
@@ -155,7 +165,7 @@ impl Cluster {
 /// Seeds the tenants, their tokens and the preloaded users through
 /// `lanyard import`, then starts `args.instances` servers on the database
 /// and waits until each answers.
-async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>)> {
+async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>, String)> {
     let bin = binary(args)?;
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("seed.jsonl");
@@ -171,12 +181,14 @@ async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>)> 
     let probes = (0..args.instances).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
     let ports = probes.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
     drop(probes);
+    let public_url = format!("http://127.0.0.1:{}", ports.first().context("no instance")?);
     let mut instances = Vec::new();
     for port in ports {
         let listen = format!("127.0.0.1:{port}");
         let child = tokio::process::Command::new(&bin)
             .args(["--database", db, "serve", "--listen", &listen])
             .env("RUST_LOG", "warn")
+            .env("LANYARD_PUBLIC_URL", &public_url)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -189,5 +201,5 @@ async fn launch(args: &Args, db: &str) -> anyhow::Result<(Seed, Vec<Instance>)> 
     for i in &instances {
         wait_until_up(&format!("http://{}/healthz", i.listen), std::time::Duration::from_secs(120)).await?;
     }
-    Ok((seed, instances))
+    Ok((seed, instances, public_url))
 }
