@@ -10,20 +10,25 @@ struct Cli {
     _database: TestDatabase,
 }
 
+/// Runs the `lanyard` command on `db`: whether it succeeded, stdout, stderr.
+pub(crate) fn lanyard(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanyard"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env_remove("LANYARD_DATABASE_URL")
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 impl Cli {
     async fn new() -> Cli {
         let database = TestDatabase::new().await;
         Cli { db: database.url.clone(), _database: database }
     }
     fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_lanyard"))
-            .arg("--database")
-            .arg(&self.db)
-            .args(args)
-            .env_remove("LANYARD_DATABASE_URL")
-            .output()
-            .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        lanyard(&self.db, args)
     }
     fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];

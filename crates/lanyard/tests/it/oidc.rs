@@ -336,15 +336,10 @@ async fn discovery_and_keys_describe_the_provider() {
     assert!(after.find(&kid).is_some());
 }
 
+/// `lanyard --json ARGS`: whether it succeeded, its JSON, stderr.
 fn lanyard(db: &str, args: &[&str]) -> (bool, Value, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lanyard"))
-        .args(["--database", db, "--json"])
-        .args(args)
-        .env_remove("LANYARD_DATABASE_URL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    (out.status.success(), serde_json::from_str(&stdout).unwrap_or(Value::Null), String::from_utf8_lossy(&out.stderr).into_owned())
+    let (ok, out, err) = crate::cli::lanyard(db, &[&["--json"], args].concat());
+    (ok, serde_json::from_str(&out).unwrap_or(Value::Null), err)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

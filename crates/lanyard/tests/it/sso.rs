@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use lanyard_domain::sso::{ConnectionInput, MetadataSource};
 use lanyard_testkit::{Scim, TestServer, json, patch_op};
 
+use crate::cli::lanyard;
 use crate::receiver::{Receiver, verify};
 use reqwest::redirect::Policy;
 use serde_json::Value;
@@ -518,17 +519,6 @@ async fn the_login_page_picks_the_connection_by_domain() {
     let metadata = s.sp_metadata().await;
     assert!(metadata.contains(&format!("Location=\"{}\"", s.acs_url())), "{metadata}");
     assert!(metadata.contains("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
-}
-
-fn lanyard(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lanyard"))
-        .arg("--database")
-        .arg(db)
-        .args(args)
-        .env_remove("LANYARD_DATABASE_URL")
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// Serves `body` at `http://127.0.0.1:PORT/metadata` until the test ends.
