@@ -84,8 +84,10 @@ pub struct Cluster {
     pub seed: Seed,
     pub instances: Vec<Instance>,
     target: Target,
+    #[cfg_attr(not(feature = "saml"), allow(dead_code))]
     bin: std::path::PathBuf,
     /// Every instance's `--public-url` (the first one's address).
+    #[cfg_attr(not(feature = "saml"), allow(dead_code))]
     pub public_url: String,
 }
 
@@ -139,6 +141,7 @@ impl Cluster {
     }
 
     /// Runs `lanyard --database … ARGS` and answers what it printed.
+    #[cfg_attr(not(feature = "saml"), allow(dead_code))]
     pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
         let out = std::process::Command::new(&self.bin).args(["--database", self.target.url()]).args(args).output()?;
         anyhow::ensure!(out.status.success(), "lanyard {args:?}: {}", String::from_utf8_lossy(&out.stderr));
