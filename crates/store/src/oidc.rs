@@ -98,6 +98,8 @@ pub trait OidcStore: Send + Sync {
     async fn revoke_tokens_of_code(&self, code_hash: &[u8]) -> StoreResult<u64>;
     /// Ends the user's SSO sessions and revokes their access tokens.
     async fn end_user_sessions(&self, scope: TenantScope, user_id: &str) -> StoreResult<u64>;
+    /// Ends one SSO session (sign-out) and revokes the access tokens issued from it.
+    async fn end_session(&self, session_id: &str) -> StoreResult<u64>;
     /// Deletes expired codes and tokens.
     async fn prune_oidc(&self, now: Micros) -> StoreResult<u64>;
 }
@@ -324,6 +326,20 @@ macro_rules! impl_oidc_store {
                     .await
                     .map_err($db)?;
                 Ok(done.rows_affected())
+            }
+
+            async fn end_session(&self, session_id: &str) -> $crate::StoreResult<u64> {
+                let mut conn = self.$write().await?;
+                let mut ended = 0;
+                for (table, column) in [("sso_sessions", "id"), ("oidc_access_tokens", "session_id")] {
+                    let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+                        .bind(session_id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($db)?;
+                    ended += done.rows_affected();
+                }
+                Ok(ended)
             }
 
             async fn end_user_sessions(&self, scope: $crate::TenantScope, user_id: &str) -> $crate::StoreResult<u64> {

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lanyard_store::SigningKey;
 use openssl::rsa::Rsa;
 use serde_json::{Value, json};
@@ -60,6 +60,25 @@ impl Lanyard {
         let keys = self.store.oidc().signing_keys().await?;
         let keys: Vec<Value> = keys.iter().map(public_jwk).collect::<Result<_, _>>()?;
         Ok(json!({ "keys": keys }))
+    }
+
+    /// The claims of a JWT this provider signed with any of its keys, its
+    /// expiry not checked (an `id_token_hint` may have expired); `None` when
+    /// no key verifies it or the issuer is not this one.
+    pub(super) async fn own_jwt_claims(&self, token: &str) -> Result<Option<Value>, OidcError> {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        validation.set_issuer(&[&self.config.public_url]);
+        for key in self.store.oidc().signing_keys().await? {
+            let rsa = Rsa::private_key_from_der(&key.private_key_der).map_err(key_error)?;
+            let public = rsa.public_key_to_der_pkcs1().map_err(key_error)?;
+            if let Ok(data) = jsonwebtoken::decode::<Value>(token, &DecodingKey::from_rsa_der(&public), &validation) {
+                return Ok(Some(data.claims));
+            }
+        }
+        Ok(None)
     }
 
     /// Signs claims as a JWT with the newest key.

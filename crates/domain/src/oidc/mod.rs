@@ -10,6 +10,7 @@ mod authorize;
 mod claims;
 mod clients;
 mod keys;
+mod logout;
 mod pkce;
 mod token;
 mod userinfo;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use authorize::{AuthorizeOutcome, AuthorizeRequest};
 pub use clients::{NewClient, OidcClientView};
+pub use logout::LogoutOutcome;
 pub use token::{TokenError, TokenRequest, TokenResponse};
 pub use userinfo::UserinfoError;
 
@@ -69,6 +71,7 @@ pub struct Endpoints {
     pub token: String,
     pub userinfo: String,
     pub jwks: String,
+    pub end_session: String,
 }
 
 impl Endpoints {
@@ -80,6 +83,7 @@ impl Endpoints {
             token: format!("{issuer}/oidc/token"),
             userinfo: format!("{issuer}/oidc/userinfo"),
             jwks: format!("{issuer}/oidc/jwks"),
+            end_session: format!("{issuer}/oidc/logout"),
             issuer,
         }
     }
@@ -95,6 +99,7 @@ impl crate::Lanyard {
             "token_endpoint": e.token,
             "userinfo_endpoint": e.userinfo,
             "jwks_uri": e.jwks,
+            "end_session_endpoint": e.end_session,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code"],

@@ -370,3 +370,52 @@ async fn applications_from_the_command_line() {
     assert!(lanyard(db, &["oidc", "delete", client_id]).0);
     assert!(!lanyard(db, &["oidc", "delete", client_id]).0);
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_session_and_goes_back_to_a_registered_uri() {
+    let s = Setup::new(None, false, false).await;
+    s.scim.create_user("alice@example.com").await;
+    let app = App::register(&s, false).await;
+    let (verifier, challenge) = pkce();
+    let mut browser = Browser::new(&s.server.url);
+    let back = authorize_with_sign_in(&s, &mut browser, &authorize_path(&app, &challenge, &[]), "alice@example.com").await;
+    let (_, tokens, _) = redeem(&s, &app, &query_param(&back, "code").unwrap(), &verifier).await;
+    let (id_token, access_token) = (tokens["id_token"].as_str().unwrap(), tokens["access_token"].as_str().unwrap());
+    let discovery: Value = reqwest::get(format!("{}/.well-known/openid-configuration", s.server.url)).await.unwrap().json().await.unwrap();
+    assert_eq!(discovery["end_session_endpoint"], format!("{}/oidc/logout", s.server.url));
+
+    // Refused, and nothing ended: a URI the application did not register, a token Lanyard did not sign.
+    let logout =
+        |pairs: &[(&str, &str)]| format!("/oidc/logout?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
+    let page = browser.get(&logout(&[("id_token_hint", id_token), ("post_logout_redirect_uri", "https://evil.example/")])).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.location.is_none());
+    let forged = format!("{}x", &id_token[..id_token.len() - 1]);
+    let page = browser.get(&logout(&[("id_token_hint", &forged), ("post_logout_redirect_uri", REDIRECT_URI)])).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    let page = browser.get(&logout(&[("post_logout_redirect_uri", REDIRECT_URI)])).await;
+    assert_eq!(page.status, 400, "without client_id or id_token_hint the URI cannot be checked");
+    assert_eq!(browser.me().await.0, 200, "still signed in");
+    assert_eq!(userinfo(&s, access_token).await.0, 200);
+
+    // Back to the application with its state; the session and its tokens are gone.
+    let cookie = browser.cookie.clone();
+    let page = browser.get(&logout(&[("id_token_hint", id_token), ("post_logout_redirect_uri", REDIRECT_URI), ("state", "bye")])).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some(format!("{REDIRECT_URI}?state=bye").as_str()));
+    assert!(page.set_cookie.as_deref().is_some_and(|c| c.contains("Max-Age=0")), "{:?}", page.set_cookie);
+    browser.cookie = cookie;
+    assert_eq!(browser.me().await.0, 401, "the old cookie no longer works");
+    assert_eq!(userinfo(&s, access_token).await.0, 401);
+
+    // The signed-in page's own button, without an application.
+    let mut other = Browser::new(&s.server.url);
+    assert_eq!(s.sign_in_from(&mut other, "alice@example.com", None).await.status, 303);
+    assert_eq!(other.me().await.0, 200);
+    let cookie = other.cookie.clone();
+    let page = other.post_form("/sso/logout", &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("signed out"), "{}", page.body);
+    other.cookie = cookie;
+    assert_eq!(other.me().await.0, 401);
+}

@@ -1,5 +1,5 @@
 //! The OpenID Connect provider over HTTP: discovery, JWKS, `/oidc/authorize`,
-//! `/oidc/token` and `/oidc/userinfo`.
+//! `/oidc/token`, `/oidc/userinfo` and `/oidc/logout`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lanyard_domain::Lanyard;
 use lanyard_domain::auth::bearer_secret;
-use lanyard_domain::oidc::{AuthorizeOutcome, AuthorizeRequest, TokenRequest, UserinfoError};
+use lanyard_domain::oidc::{AuthorizeOutcome, AuthorizeRequest, LogoutOutcome, TokenRequest, UserinfoError};
 use serde_json::{Value, json};
 
 use super::page::{escape, html};
-use super::routes::{form, redirect, session_cookie};
+use super::routes::{form, redirect, session_cookie, signed_out};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/oidc/authorize", get(authorize).post(authorize))
         .route("/oidc/token", post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
+        .route("/oidc/logout", get(logout).post(logout))
 }
 
 /// Public documents any origin may read (single-page applications fetch them).
@@ -101,5 +102,21 @@ async fn userinfo(State(app): State<Lanyard>, headers: HeaderMap) -> Response {
         Ok(claims) => no_store(StatusCode::OK, Value::Object(claims)),
         Err(UserinfoError::InvalidToken(_)) => unauthorized("Bearer realm=\"lanyard\", error=\"invalid_token\""),
         Err(UserinfoError::Server(e)) => server_error(e),
+    }
+}
+
+/// RP-Initiated Logout: GET takes the query, POST the form.
+async fn logout(State(app): State<Lanyard>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let pairs = if method == Method::POST { form(&body) } else { form(uri.query().unwrap_or_default().as_bytes()) };
+    match app.oidc_logout(&pairs, session_cookie(&headers).as_deref()).await {
+        Ok(LogoutOutcome::Redirect(to)) => signed_out(&app, Some(&to)),
+        Ok(LogoutOutcome::SignedOut) => signed_out(&app, None),
+        Ok(LogoutOutcome::ErrorPage(message)) => {
+            html(StatusCode::BAD_REQUEST, "Sign-out request refused", &format!("<p>{}</p>", escape(&message)))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "logout request");
+            html(StatusCode::SERVICE_UNAVAILABLE, "Sign-out unavailable", "<p>Sign-out is unavailable right now. Please try again.</p>")
+        }
     }
 }

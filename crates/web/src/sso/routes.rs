@@ -1,5 +1,5 @@
 //! Sign-in over HTTP: the email page, the Login URL, SP metadata, the ACS
-//! (HTTP-POST binding), the signed-in page and `GET /sso/me`.
+//! (HTTP-POST binding), the signed-in page, `GET /sso/me` and sign-out.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/sso/saml/{id}/acs", post(acs))
         .route("/sso/signed-in", get(signed_in_page))
         .route("/sso/me", get(me))
+        .route("/sso/logout", post(logout))
 }
 
 /// Form fields of an `application/x-www-form-urlencoded` body.
@@ -123,20 +124,40 @@ fn lanyard_saml_missing() -> lanyard_domain::sso::SamlError {
 }
 
 /// Sets the session cookie and goes on to where the sign-in started (or the signed-in page).
-fn session_started(state: &AppState, signed_in: &SignedIn) -> Response {
-    let secure = if state.lanyard.config().public_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        signed_in.session_token,
-        SESSION_LIFETIME.as_secs()
-    );
-    let mut response = redirect(signed_in.return_to.as_deref().unwrap_or("/sso/signed-in"));
+/// `response` setting the session cookie to `value` for `max_age` seconds (0 clears it).
+fn with_session_cookie(app: &Lanyard, mut response: Response, value: &str, max_age: u64) -> Response {
+    let secure = if app.config().public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     match HeaderValue::from_str(&cookie) {
         Ok(value) => {
             response.headers_mut().insert(SET_COOKIE, value);
             response
         }
         Err(_) => refused(&Refusal::Unavailable),
+    }
+}
+
+fn session_started(state: &AppState, signed_in: &SignedIn) -> Response {
+    let response = redirect(signed_in.return_to.as_deref().unwrap_or("/sso/signed-in"));
+    with_session_cookie(&state.lanyard, response, &signed_in.session_token, SESSION_LIFETIME.as_secs())
+}
+
+/// The cookie cleared, then back to `to` or the signed-out page.
+pub(super) fn signed_out(app: &Lanyard, to: Option<&str>) -> Response {
+    let response = match to {
+        Some(to) => redirect(to),
+        None => html(StatusCode::OK, "Signed out", "<p>You are signed out. <a href=\"/sso/login\">Sign in again</a></p>"),
+    };
+    with_session_cookie(app, response, "", 0)
+}
+
+async fn logout(State(app): State<Lanyard>, headers: HeaderMap) -> Response {
+    match app.sso_sign_out(session_cookie(&headers).as_deref()).await {
+        Ok(()) => signed_out(&app, None),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-out");
+            refused(&Refusal::Unavailable)
+        }
     }
 }
 
@@ -164,7 +185,8 @@ async fn signed_in_page(State(app): State<Lanyard>, headers: HeaderMap) -> Respo
     match session(&app, &headers).await {
         Ok(Some(s)) => {
             let body = format!(
-                "<p>You are signed in as <strong>{}</strong> ({}). Seat: {}.</p>",
+                "<p>You are signed in as <strong>{}</strong> ({}). Seat: {}.</p>\
+                 <form method=\"post\" action=\"/sso/logout\"><button type=\"submit\">Sign out</button></form>",
                 escape(&s.email),
                 escape(&s.tenant),
                 escape(&s.seat)
