@@ -81,6 +81,14 @@ impl Lanyard {
         Ok(NewClient { client: view(&client), client_secret: secret, endpoints: Endpoints::new(&self.config) })
     }
 
+    /// Whether a browser page at `origin` (`scheme://host[:port]`) may call
+    /// the token and userinfo endpoints: the origin of a redirect URI some
+    /// application registered (a single-page application's own origin).
+    pub async fn oidc_origin_allowed(&self, origin: &str) -> Result<bool, OidcError> {
+        let clients = self.store.oidc().oidc_clients().await?;
+        Ok(clients.iter().flat_map(|c| &c.redirect_uris).any(|uri| uri_origin(uri).as_deref() == Some(origin)))
+    }
+
     pub async fn list_oidc_clients(&self) -> Result<Vec<OidcClientView>, OidcError> {
         Ok(self.store.oidc().oidc_clients().await?.iter().map(view).collect())
     }
@@ -89,6 +97,13 @@ impl Lanyard {
     pub async fn delete_oidc_client(&self, client_id: &str) -> Result<bool, OidcError> {
         Ok(self.store.oidc().delete_oidc_client(client_id).await?)
     }
+}
+
+/// The ASCII serialization of a URI's origin (`https://app.example`,
+/// `http://localhost:5173`), as browsers send it in `Origin`.
+fn uri_origin(uri: &str) -> Option<String> {
+    let origin = url::Url::parse(uri).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 #[cfg(test)]
@@ -103,5 +118,13 @@ mod tests {
         for bad in ["/callback", "http://app.example.com/cb", "https://app.example.com/cb#x", "javascript:alert(1)", ""] {
             assert!(check_redirect_uri(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port() {
+        assert_eq!(uri_origin("https://app.example/callback?x=1").as_deref(), Some("https://app.example"));
+        assert_eq!(uri_origin("http://localhost:5173/cb").as_deref(), Some("http://localhost:5173"));
+        assert_eq!(uri_origin("https://app.example:443/cb").as_deref(), Some("https://app.example"));
+        assert_eq!(uri_origin("com.example.app:/callback"), None);
     }
 }

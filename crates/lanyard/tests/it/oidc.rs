@@ -419,3 +419,38 @@ async fn signing_out_ends_the_session_and_goes_back_to_a_registered_uri() {
     other.cookie = cookie;
     assert_eq!(other.me().await.0, 401);
 }
+
+#[tokio::test]
+async fn a_single_page_application_may_call_the_token_and_userinfo_endpoints_from_its_origin() {
+    let s = Setup::new(None, false, false).await;
+    let spa = s.server.app.create_oidc_client("SPA", &["http://localhost:5173/cb".to_string()], true).await.unwrap();
+    let http = reqwest::Client::new();
+    for path in ["/oidc/token", "/oidc/userinfo"] {
+        let url = format!("{}{path}", s.server.url);
+        let preflight = |origin: &str| {
+            http.request(reqwest::Method::OPTIONS, &url)
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "authorization")
+        };
+        let allowed = preflight("http://localhost:5173").send().await.unwrap();
+        assert_eq!(allowed.status(), 204);
+        assert_eq!(allowed.headers()["access-control-allow-origin"], "http://localhost:5173");
+        assert!(allowed.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+        let other = preflight("https://evil.example").send().await.unwrap();
+        assert!(other.headers().get("access-control-allow-origin").is_none(), "{path}: an origin no application registered");
+    }
+    // The answers themselves (here refusals) are readable from the registered origin only.
+    let token = |origin: &'static str| {
+        let form = [("grant_type", "authorization_code"), ("code", "nope"), ("client_id", spa.client.client_id.as_str())];
+        http.post(format!("{}/oidc/token", s.server.url)).header("origin", origin).form(&form).send()
+    };
+    let answer = token("http://localhost:5173").await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert_eq!(answer.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert!(token("https://evil.example").await.unwrap().headers().get("access-control-allow-origin").is_none());
+    let info = http.get(format!("{}/oidc/userinfo", s.server.url)).header("origin", "http://localhost:5173").bearer_auth("lyat_x").send();
+    let info = info.await.unwrap();
+    assert_eq!(info.status(), 401);
+    assert_eq!(info.headers()["access-control-allow-origin"], "http://localhost:5173");
+}

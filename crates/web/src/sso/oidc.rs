@@ -4,7 +4,10 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, AUTHORIZATION,
+    CACHE_CONTROL, ORIGIN, PRAGMA, VARY, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,8 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/oidc/jwks", get(jwks))
         .route("/oidc/authorize", get(authorize).post(authorize))
-        .route("/oidc/token", post(token))
-        .route("/oidc/userinfo", get(userinfo).post(userinfo))
+        .route("/oidc/token", post(token).options(preflight))
+        .route("/oidc/userinfo", get(userinfo).post(userinfo).options(preflight))
         .route("/oidc/logout", get(logout).post(logout))
 }
 
@@ -72,7 +75,47 @@ async fn authorize(State(app): State<Lanyard>, method: Method, uri: Uri, headers
     }
 }
 
+/// The `Origin` of a browser request, when an application registered it
+/// (a single-page application calling the token or userinfo endpoint).
+async fn allowed_origin(app: &Lanyard, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(ORIGIN)?;
+    match app.oidc_origin_allowed(origin.to_str().ok()?).await {
+        Ok(true) => Some(origin.clone()),
+        Ok(false) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "CORS origin check");
+            None
+        }
+    }
+}
+
+/// CORS: lets a registered application's page read the answer.
+async fn with_cors(app: &Lanyard, headers: &HeaderMap, mut response: Response) -> Response {
+    response.headers_mut().insert(VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = allowed_origin(app, headers).await {
+        response.headers_mut().insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    response
+}
+
+/// The CORS preflight of the token and userinfo endpoints.
+async fn preflight(State(app): State<Lanyard>, headers: HeaderMap) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if allowed_origin(&app, &headers).await.is_some() {
+        let h = response.headers_mut();
+        h.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+        h.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
+        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    }
+    with_cors(&app, &headers, response).await
+}
+
 async fn token(State(app): State<Lanyard>, headers: HeaderMap, body: Bytes) -> Response {
+    let response = token_answer(&app, &headers, body).await;
+    with_cors(&app, &headers, response).await
+}
+
+async fn token_answer(app: &Lanyard, headers: &HeaderMap, body: Bytes) -> Response {
     let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let request = TokenRequest { form: form(&body), authorization };
     match app.oidc_token(&request).await {
@@ -88,8 +131,13 @@ async fn token(State(app): State<Lanyard>, headers: HeaderMap, body: Bytes) -> R
     }
 }
 
-/// RFC 6750: the bearer token in the header; errors say why in `WWW-Authenticate`.
 async fn userinfo(State(app): State<Lanyard>, headers: HeaderMap) -> Response {
+    let response = userinfo_answer(&app, &headers).await;
+    with_cors(&app, &headers, response).await
+}
+
+/// RFC 6750: the bearer token in the header; errors say why in `WWW-Authenticate`.
+async fn userinfo_answer(app: &Lanyard, headers: &HeaderMap) -> Response {
     let unauthorized = |challenge: &'static str| {
         let mut response = no_store(StatusCode::UNAUTHORIZED, json!({ "error": "invalid_token" }));
         response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
