@@ -71,6 +71,10 @@ impl TenantScope {
     pub fn of_access_token(token: &AccessToken) -> Self {
         Self { tenant_id: token.tenant_id }
     }
+    /// The tenant of a refresh token the store returned.
+    pub fn of_refresh_token(token: &RefreshToken) -> Self {
+        Self { tenant_id: token.tenant_id }
+    }
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
     }

@@ -1,5 +1,5 @@
 //! OpenID Connect provider records: client applications, ID token signing
-//! keys, authorization codes and access tokens.
+//! keys, authorization codes, access tokens and refresh tokens.
 //!
 //! The SQL is the same on every backend (`$n` placeholders work on SQLite
 //! and PostgreSQL alike), so it is written once, in [`impl_oidc_store!`],
@@ -75,6 +75,35 @@ pub struct AccessToken {
     pub expires_at: Micros,
 }
 
+/// A refresh token (scope `offline_access`). Each is used once and hands
+/// out the next one of its family; a used one coming back revokes the family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub token_hash: Vec<u8>,
+    /// The hash of the authorization code the family began with (access
+    /// tokens of the family carry it as their `code_hash`).
+    pub family: Vec<u8>,
+    pub client_id: String,
+    pub tenant_id: TenantId,
+    pub user_id: String,
+    pub session_id: String,
+    pub scope: String,
+    pub auth_time: Micros,
+    /// The family's end: rotation does not extend it.
+    pub expires_at: Micros,
+}
+
+/// What presenting a refresh token found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// Unused and unexpired: now marked used.
+    Fresh(RefreshToken),
+    /// Used before: a replay (its family must be revoked).
+    Reused(RefreshToken),
+    /// Unknown, revoked or expired.
+    Unknown,
+}
+
 #[async_trait]
 pub trait OidcStore: Send + Sync {
     /// Saves a client; a name in use is `Conflict { what: "name" }`.
@@ -94,11 +123,18 @@ pub trait OidcStore: Send + Sync {
     async fn insert_access_token(&self, token: &AccessToken) -> StoreResult<()>;
     /// An unexpired access token.
     async fn access_token(&self, token_hash: &[u8], now: Micros) -> StoreResult<Option<AccessToken>>;
-    /// Revokes the access tokens issued for a code; returns how many.
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
+    /// A refresh token as stored, and whether it was used; expired or not.
+    async fn refresh_token(&self, token_hash: &[u8]) -> StoreResult<Option<(RefreshToken, bool)>>;
+    /// Marks the refresh token used at `now`, once.
+    async fn use_refresh_token(&self, token_hash: &[u8], now: Micros) -> StoreResult<RefreshUse>;
+    /// Revokes the access and refresh tokens issued for a code (its whole
+    /// refresh family); returns how many.
     async fn revoke_tokens_of_code(&self, code_hash: &[u8]) -> StoreResult<u64>;
-    /// Ends the user's SSO sessions and revokes their access tokens.
+    /// Ends the user's SSO sessions and revokes their access and refresh tokens.
     async fn end_user_sessions(&self, scope: TenantScope, user_id: &str) -> StoreResult<u64>;
-    /// Ends one SSO session (sign-out) and revokes the access tokens issued from it.
+    /// Ends one SSO session (sign-out) and revokes the access and refresh
+    /// tokens issued from it.
     async fn end_session(&self, session_id: &str) -> StoreResult<u64>;
     /// Deletes expired codes and tokens.
     async fn prune_oidc(&self, now: Micros) -> StoreResult<u64>;
@@ -116,6 +152,26 @@ macro_rules! impl_oidc_store {
         const OIDC_CODE_COLUMNS: &str = "code_hash, client_id, tenant_id, user_id, session_id, redirect_uri, scope, nonce, \
              code_challenge, auth_time, expires_at, used_at";
         const OIDC_TOKEN_COLUMNS: &str = "token_hash, code_hash, client_id, tenant_id, user_id, session_id, scope, expires_at";
+        const OIDC_REFRESH_COLUMNS: &str =
+            "token_hash, family, client_id, tenant_id, user_id, session_id, scope, auth_time, expires_at, used_at";
+
+        /// A refresh token row and whether it was used.
+        fn oidc_refresh_row(row: &$row) -> ::std::result::Result<($crate::RefreshToken, bool), ::sqlx::Error> {
+            use ::sqlx::Row as _;
+            let used_at: Option<i64> = row.try_get(9)?;
+            let token = $crate::RefreshToken {
+                token_hash: row.try_get(0)?,
+                family: row.try_get(1)?,
+                client_id: row.try_get(2)?,
+                tenant_id: row.try_get(3)?,
+                user_id: row.try_get(4)?,
+                session_id: row.try_get(5)?,
+                scope: row.try_get(6)?,
+                auth_time: row.try_get(7)?,
+                expires_at: row.try_get(8)?,
+            };
+            Ok((token, used_at.is_some()))
+        }
 
         fn oidc_client_row(row: &$row) -> ::std::result::Result<$crate::OidcClient, ::sqlx::Error> {
             use ::sqlx::Row as _;
@@ -319,19 +375,79 @@ macro_rules! impl_oidc_store {
                 row.as_ref().map(oidc_token_row).transpose().map_err($db)
             }
 
-            async fn revoke_tokens_of_code(&self, code_hash: &[u8]) -> $crate::StoreResult<u64> {
-                let done = ::sqlx::query("DELETE FROM oidc_access_tokens WHERE code_hash = $1")
-                    .bind(code_hash)
-                    .execute(&mut *self.$write().await?)
+            async fn insert_refresh_token(&self, t: &$crate::RefreshToken) -> $crate::StoreResult<()> {
+                ::sqlx::query(&format!(
+                    "INSERT INTO oidc_refresh_tokens ({OIDC_REFRESH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)"
+                ))
+                .bind(&t.token_hash)
+                .bind(&t.family)
+                .bind(&t.client_id)
+                .bind(t.tenant_id)
+                .bind(&t.user_id)
+                .bind(&t.session_id)
+                .bind(&t.scope)
+                .bind(t.auth_time)
+                .bind(t.expires_at)
+                .execute(&mut *self.$write().await?)
+                .await
+                .map_err(oidc_write_error)?;
+                Ok(())
+            }
+
+            async fn refresh_token(&self, token_hash: &[u8]) -> $crate::StoreResult<Option<($crate::RefreshToken, bool)>> {
+                let row = ::sqlx::query(&format!("SELECT {OIDC_REFRESH_COLUMNS} FROM oidc_refresh_tokens WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&mut *self.$read().await?)
                     .await
                     .map_err($db)?;
-                Ok(done.rows_affected())
+                row.as_ref().map(oidc_refresh_row).transpose().map_err($db)
+            }
+
+            async fn use_refresh_token(&self, token_hash: &[u8], now: $crate::Micros) -> $crate::StoreResult<$crate::RefreshUse> {
+                let mut conn = self.$write().await?;
+                let used = ::sqlx::query(&format!(
+                    "UPDATE oidc_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                     RETURNING {OIDC_REFRESH_COLUMNS}"
+                ))
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err($db)?;
+                if let Some(row) = used {
+                    let (token, _) = oidc_refresh_row(&row).map_err($db)?;
+                    return Ok($crate::RefreshUse::Fresh(token));
+                }
+                let seen = ::sqlx::query(&format!("SELECT {OIDC_REFRESH_COLUMNS} FROM oidc_refresh_tokens WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err($db)?;
+                match seen.as_ref().map(oidc_refresh_row).transpose().map_err($db)? {
+                    Some((token, true)) => Ok($crate::RefreshUse::Reused(token)),
+                    _ => Ok($crate::RefreshUse::Unknown),
+                }
+            }
+
+            async fn revoke_tokens_of_code(&self, code_hash: &[u8]) -> $crate::StoreResult<u64> {
+                let mut conn = self.$write().await?;
+                let mut revoked = 0;
+                for (table, column) in [("oidc_access_tokens", "code_hash"), ("oidc_refresh_tokens", "family")] {
+                    let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+                        .bind(code_hash)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($db)?;
+                    revoked += done.rows_affected();
+                }
+                Ok(revoked)
             }
 
             async fn end_session(&self, session_id: &str) -> $crate::StoreResult<u64> {
                 let mut conn = self.$write().await?;
                 let mut ended = 0;
-                for (table, column) in [("sso_sessions", "id"), ("oidc_access_tokens", "session_id")] {
+                let tables = [("sso_sessions", "id"), ("oidc_access_tokens", "session_id"), ("oidc_refresh_tokens", "session_id")];
+                for (table, column) in tables {
                     let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
                         .bind(session_id)
                         .execute(&mut *conn)
@@ -345,7 +461,7 @@ macro_rules! impl_oidc_store {
             async fn end_user_sessions(&self, scope: $crate::TenantScope, user_id: &str) -> $crate::StoreResult<u64> {
                 let mut conn = self.$write().await?;
                 let mut ended = 0;
-                for table in ["sso_sessions", "oidc_access_tokens"] {
+                for table in ["sso_sessions", "oidc_access_tokens", "oidc_refresh_tokens"] {
                     let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2"))
                         .bind(scope.tenant_id())
                         .bind(user_id)
@@ -360,7 +476,7 @@ macro_rules! impl_oidc_store {
             async fn prune_oidc(&self, now: $crate::Micros) -> $crate::StoreResult<u64> {
                 let mut conn = self.$write().await?;
                 let mut pruned = 0;
-                for table in ["oidc_codes", "oidc_access_tokens"] {
+                for table in ["oidc_codes", "oidc_access_tokens", "oidc_refresh_tokens"] {
                     let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
                         .bind(now)
                         .execute(&mut *conn)

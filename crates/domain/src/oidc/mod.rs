@@ -12,6 +12,7 @@ mod clients;
 mod keys;
 mod logout;
 mod pkce;
+mod refresh;
 mod token;
 mod userinfo;
 
@@ -27,8 +28,10 @@ pub use userinfo::UserinfoError;
 pub const CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// How long an access token (for `/userinfo`) and an ID token last.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+/// How long a refresh family lasts from its code (rotation does not extend it).
+pub const REFRESH_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// Scopes Lanyard knows; others are ignored, as OpenID Connect asks.
-pub const SCOPES: &[&str] = &["openid", "email", "profile", "groups"];
+pub const SCOPES: &[&str] = &["openid", "email", "profile", "groups", "offline_access"];
 /// Claims an ID token or `/userinfo` may carry.
 pub const CLAIMS: &[&str] = &[
     "sub",
@@ -102,7 +105,7 @@ impl crate::Lanyard {
             "end_session_endpoint": e.end_session,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

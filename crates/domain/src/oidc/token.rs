@@ -1,16 +1,17 @@
 //! `/oidc/token`: the application redeems a code (once, with its PKCE
-//! verifier) for an ID token and an access token.
+//! verifier) for an ID token and an access token, and with `offline_access`
+//! a refresh token (see `refresh.rs`).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use lanyard_store::{AccessToken, AuthorizationCode, OidcClient, Redemption, TenantScope};
+use lanyard_store::{AccessToken, AuthorizationCode, Micros, OidcClient, Redemption, RefreshToken, TenantScope};
 use serde::Serialize;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use url::form_urlencoded;
 
 use super::claims::user_claims;
-use super::{Endpoints, OidcError, TOKEN_LIFETIME, pkce};
+use super::{Endpoints, OidcError, REFRESH_LIFETIME, TOKEN_LIFETIME, pkce};
 use crate::auth::{generate_secret_with, hash_secret};
 use crate::{Lanyard, micros, now};
 
@@ -22,7 +23,7 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
 }
@@ -33,6 +34,8 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     pub expires_in: u64,
     pub id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub scope: String,
 }
 
@@ -47,7 +50,7 @@ pub struct TokenError {
 }
 
 impl TokenError {
-    fn new(error: &'static str, description: impl Into<String>) -> Self {
+    pub(super) fn new(error: &'static str, description: impl Into<String>) -> Self {
         let status = if error == "invalid_client" { 401 } else { 400 };
         Self { status, error, description: description.into(), basic_challenge: false }
     }
@@ -80,9 +83,14 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
 impl Lanyard {
     pub async fn oidc_token(&self, request: &TokenRequest) -> Result<TokenResponse, TokenError> {
         let client = self.token_client(request).await?;
-        if request.get("grant_type") != Some("authorization_code") {
-            return Err(TokenError::new("unsupported_grant_type", "only grant_type=authorization_code is supported"));
+        match request.get("grant_type") {
+            Some("authorization_code") => self.code_grant(&client, request).await,
+            Some("refresh_token") => self.refresh_grant(&client, request).await,
+            _ => Err(TokenError::new("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")),
         }
+    }
+
+    async fn code_grant(&self, client: &OidcClient, request: &TokenRequest) -> Result<TokenResponse, TokenError> {
         let (Some(code), Some(redirect_uri), Some(verifier)) =
             (request.get("code"), request.get("redirect_uri"), request.get("code_verifier"))
         else {
@@ -105,7 +113,7 @@ impl Lanyard {
         if !pkce::verifies(verifier, &record.code_challenge) {
             return Err(TokenError::new("invalid_grant", "the code_verifier does not match the code_challenge"));
         }
-        self.issue_tokens(&client, &record).await
+        self.issue_tokens(client, &Grant::of_code(&record)).await
     }
 
     /// The authenticated client: by secret (Basic or form), or a public
@@ -137,38 +145,100 @@ impl Lanyard {
         Ok(client)
     }
 
-    async fn issue_tokens(&self, client: &OidcClient, code: &AuthorizationCode) -> Result<TokenResponse, TokenError> {
-        let person = match self.person(TenantScope::of_code(code), &code.user_id).await? {
+    /// An access token, an ID token, and with `offline_access` the next
+    /// refresh token of the grant's family.
+    pub(super) async fn issue_tokens(&self, client: &OidcClient, grant: &Grant) -> Result<TokenResponse, TokenError> {
+        let person = match self.person(grant.tenant, &grant.user_id).await? {
             Ok(person) => person,
-            Err(barred) => return Err(TokenError::new("invalid_grant", barred.message())),
+            Err(barred) => {
+                self.store.oidc().revoke_tokens_of_code(&grant.family).await.map_err(OidcError::from)?;
+                return Err(TokenError::new("invalid_grant", barred.message()));
+            }
         };
         let now = now();
         let access_token = generate_secret_with("lyat_");
         let record = AccessToken {
             token_hash: hash_secret(&access_token),
-            code_hash: code.code_hash.clone(),
+            code_hash: grant.family.clone(),
             client_id: client.id.clone(),
-            tenant_id: code.tenant_id,
-            user_id: code.user_id.clone(),
-            session_id: code.session_id.clone(),
-            scope: code.scope.clone(),
+            tenant_id: grant.tenant.tenant_id(),
+            user_id: grant.user_id.clone(),
+            session_id: grant.session_id.clone(),
+            scope: grant.scope.clone(),
             expires_at: now + micros(TOKEN_LIFETIME),
         };
         self.store.oidc().insert_access_token(&record).await.map_err(OidcError::from)?;
-        let scopes: Vec<&str> = code.scope.split(' ').collect();
-        let mut claims = user_claims(&person, &scopes, &self.idp_groups(&code.session_id).await?);
+        let scopes: Vec<&str> = grant.scope.split(' ').collect();
+        let refresh_token = match scopes.contains(&"offline_access") {
+            true => Some(self.next_refresh_token(client, grant, now).await?),
+            false => None,
+        };
+        let mut claims = user_claims(&person, &scopes, &self.idp_groups(&grant.session_id).await?);
         let seconds = now / 1_000_000;
         claims.insert("iss".into(), json!(Endpoints::new(&self.config).issuer));
         claims.insert("aud".into(), json!(client.id));
         claims.insert("iat".into(), json!(seconds));
         claims.insert("exp".into(), json!(seconds + TOKEN_LIFETIME.as_secs() as i64));
-        claims.insert("auth_time".into(), json!(code.auth_time / 1_000_000));
-        claims.insert("sid".into(), json!(code.session_id));
-        if let Some(nonce) = &code.nonce {
+        claims.insert("auth_time".into(), json!(grant.auth_time / 1_000_000));
+        claims.insert("sid".into(), json!(grant.session_id));
+        if let Some(nonce) = &grant.nonce {
             claims.insert("nonce".into(), json!(nonce));
         }
         let id_token = self.sign_jwt(&Value::Object(claims)).await?;
-        Ok(TokenResponse { access_token, token_type: "Bearer", expires_in: TOKEN_LIFETIME.as_secs(), id_token, scope: code.scope.clone() })
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: TOKEN_LIFETIME.as_secs(),
+            id_token,
+            refresh_token,
+            scope: grant.scope.clone(),
+        })
+    }
+
+    async fn next_refresh_token(&self, client: &OidcClient, grant: &Grant, now: Micros) -> Result<String, TokenError> {
+        let token = generate_secret_with("lyrt_");
+        let record = RefreshToken {
+            token_hash: hash_secret(&token),
+            family: grant.family.clone(),
+            client_id: client.id.clone(),
+            tenant_id: grant.tenant.tenant_id(),
+            user_id: grant.user_id.clone(),
+            session_id: grant.session_id.clone(),
+            scope: grant.scope.clone(),
+            auth_time: grant.auth_time,
+            expires_at: grant.family_ends.unwrap_or(now + micros(REFRESH_LIFETIME)),
+        };
+        self.store.oidc().insert_refresh_token(&record).await.map_err(OidcError::from)?;
+        Ok(token)
+    }
+}
+
+/// What tokens are issued for: a redeemed code, or a used refresh token.
+pub(super) struct Grant {
+    pub tenant: TenantScope,
+    /// The code the refresh family began with.
+    pub family: Vec<u8>,
+    pub user_id: String,
+    pub session_id: String,
+    pub scope: String,
+    pub auth_time: Micros,
+    pub nonce: Option<String>,
+    /// When the family's refresh tokens stop working; `None` for a new family.
+    pub family_ends: Option<Micros>,
+}
+
+impl Grant {
+    fn of_code(code: &AuthorizationCode) -> Grant {
+        Grant {
+            tenant: TenantScope::of_code(code),
+            family: code.code_hash.clone(),
+            user_id: code.user_id.clone(),
+            session_id: code.session_id.clone(),
+            scope: code.scope.clone(),
+            auth_time: code.auth_time,
+            nonce: code.nonce.clone(),
+            family_ends: None,
+        }
     }
 }
 

@@ -124,6 +124,7 @@ async fn sp_initiated_sign_in_ends_in_a_verified_id_token() {
     assert_eq!(headers.get("cache-control").unwrap(), "no-store");
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 3600);
+    assert!(tokens.get("refresh_token").is_none(), "no refresh token without offline_access");
     let claims = verified_claims(&s, &app, tokens["id_token"].as_str().unwrap()).await;
     assert_eq!(claims["sub"], alice.as_str());
     assert_eq!(claims["email"], "alice@example.com");
@@ -453,4 +454,61 @@ async fn a_single_page_application_may_call_the_token_and_userinfo_endpoints_fro
     let info = info.await.unwrap();
     assert_eq!(info.status(), 401);
     assert_eq!(info.headers()["access-control-allow-origin"], "http://localhost:5173");
+}
+
+async fn refresh(s: &Setup, app: &App, refresh_token: &str, scope: Option<&str>) -> (u16, Value) {
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+    form.extend(scope.map(|s| ("scope", s)));
+    let auth = format!("Basic {}", STANDARD.encode(format!("{}:{}", app.client_id, app.secret.as_deref().unwrap())));
+    let res = reqwest::Client::new().post(format!("{}/oidc/token", s.server.url)).header("authorization", auth).form(&form).send().await;
+    let res = res.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_check_the_user_again_and_a_reused_one_revokes_its_family() {
+    let s = Setup::new(None, false, false).await;
+    let alice = s.scim.create_user("alice@example.com").await;
+    let app = App::register(&s, false).await;
+    let (verifier, challenge) = pkce();
+    let mut browser = Browser::new(&s.server.url);
+    let path = authorize_path(&app, &challenge, &[]).replace("scope=openid+email+profile+groups", "scope=openid+email+offline_access");
+    let back = authorize_with_sign_in(&s, &mut browser, &path, "alice@example.com").await;
+    let (status, tokens, _) = redeem(&s, &app, &query_param(&back, "code").unwrap(), &verifier).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["scope"], "openid email offline_access");
+    let first = tokens["refresh_token"].as_str().expect("offline_access asks for a refresh token").to_string();
+
+    let (status, refreshed) = refresh(&s, &app, &first, None).await;
+    assert_eq!(status, 200, "{refreshed}");
+    let second = refreshed["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(second, first, "rotated");
+    let claims = verified_claims(&s, &app, refreshed["id_token"].as_str().unwrap()).await;
+    assert_eq!((claims["sub"].as_str(), claims["email"].as_str()), (Some(alice.as_str()), Some("alice@example.com")));
+    assert!(claims.get("nonce").is_none());
+    assert_eq!(userinfo(&s, refreshed["access_token"].as_str().unwrap()).await.0, 200);
+    let (status, error) = refresh(&s, &app, &second, Some("openid groups")).await;
+    assert_eq!((status, error["error"].as_str()), (400, Some("invalid_scope")), "no wider scope");
+    let (status, narrower) = refresh(&s, &app, &second, Some("openid offline_access")).await;
+    assert_eq!(status, 200, "{narrower}");
+    assert_eq!(narrower["scope"], "openid offline_access");
+    let third = narrower["refresh_token"].as_str().unwrap().to_string();
+
+    // The first token again: stolen, so its whole family goes, access tokens included.
+    let (status, error) = refresh(&s, &app, &first, None).await;
+    assert_eq!((status, error["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(refresh(&s, &app, &third, None).await.0, 400, "the family is revoked");
+    assert_eq!(userinfo(&s, narrower["access_token"].as_str().unwrap()).await.0, 401);
+
+    // A new family; the user suspended over SCIM cannot refresh.
+    let (verifier, challenge) = pkce();
+    let page = browser.get(&authorize_path(&app, &challenge, &[]).replace("groups", "offline_access")).await;
+    let code = query_param(page.location.as_deref().unwrap(), "code").expect("the session signs in again");
+    let (_, tokens, _) = redeem(&s, &app, &code, &verifier).await;
+    let fresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let suspended =
+        s.scim.patch(&format!("/Users/{alice}"), &patch_op(json!([{ "op": "replace", "path": "active", "value": false }]))).await;
+    assert_eq!(suspended.status, 200);
+    let (status, error) = refresh(&s, &app, &fresh, None).await;
+    assert_eq!((status, error["error"].as_str()), (400, Some("invalid_grant")));
 }
