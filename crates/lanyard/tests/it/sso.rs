@@ -149,6 +149,19 @@ pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
+/// A JumpCloud connection for `example.com` with this metadata.
+pub(crate) fn connection_input(metadata: MetadataSource, jit: bool, allow_idp_initiated: bool) -> ConnectionInput {
+    ConnectionInput {
+        name: "JumpCloud".into(),
+        idp_kind: "jumpcloud".into(),
+        metadata,
+        domains: vec!["example.com".into()],
+        jit,
+        allow_idp_initiated,
+        attributes: Vec::new(),
+    }
+}
+
 pub(crate) struct Setup {
     pub(crate) server: TestServer,
     pub(crate) scim: Scim,
@@ -163,15 +176,7 @@ impl Setup {
     /// Tenant `acme` with a connection for `example.com`, on this server.
     async fn on(server: TestServer, seats: Option<i64>, jit: bool, allow_idp_initiated: bool) -> Setup {
         let scim = server.tenant_with_seats("acme", seats).await;
-        let input = ConnectionInput {
-            name: "JumpCloud".into(),
-            idp_kind: "jumpcloud".into(),
-            metadata: MetadataSource::Xml(idp().metadata()),
-            domains: vec!["example.com".into()],
-            jit,
-            allow_idp_initiated,
-            attributes: Vec::new(),
-        };
+        let input = connection_input(MetadataSource::Xml(idp().metadata()), jit, allow_idp_initiated);
         let view = server.app.create_sso_connection("acme", input, "test").await.unwrap();
         Setup { server, scim, connection: view.connection.id }
     }
@@ -543,15 +548,7 @@ async fn metadata_urls_are_refreshed_so_certificate_rollover_needs_no_admin() {
     // The IdP still publishes its old certificate; it signs with the new key.
     let body = Arc::new(Mutex::new(idp().run(&["--key", "other", "metadata"])));
     let url = serve_changing_metadata(body.clone()).await;
-    let input = ConnectionInput {
-        name: "JumpCloud".into(),
-        idp_kind: "jumpcloud".into(),
-        metadata: MetadataSource::Url(url),
-        domains: vec!["example.com".into()],
-        jit: false,
-        allow_idp_initiated: true,
-        attributes: Vec::new(),
-    };
+    let input = connection_input(MetadataSource::Url(url), false, true);
     let connection = server.app.create_sso_connection("acme", input, "test").await.unwrap().connection.id;
     let s = Setup { server, scim, connection };
     let mut browser = Browser::new(&s.server.url);
@@ -698,19 +695,12 @@ async fn idp_values_entered_by_hand_sign_in_like_metadata() {
     let scim = server.tenant("acme").await;
     scim.create_user("alice@example.com").await;
     let pem = std::fs::read_to_string(idp().certificate_file()).unwrap();
-    let input = ConnectionInput {
-        name: "By hand".into(),
-        idp_kind: "generic".into(),
-        metadata: MetadataSource::Manual {
-            entity_id: "https://idp.test/metadata".into(),
-            sso_url: "https://idp.test/sso".into(),
-            certificates: vec![pem],
-        },
-        domains: vec!["example.com".into()],
-        jit: false,
-        allow_idp_initiated: true,
-        attributes: Vec::new(),
+    let manual = MetadataSource::Manual {
+        entity_id: "https://idp.test/metadata".into(),
+        sso_url: "https://idp.test/sso".into(),
+        certificates: vec![pem],
     };
+    let input = connection_input(manual, false, true);
     let connection = server.app.create_sso_connection("acme", input, "test").await.unwrap().connection.id;
     let s = Setup { server, scim, connection };
     let mut browser = Browser::new(&s.server.url);

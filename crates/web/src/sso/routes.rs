@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lanyard_domain::Lanyard;
-use lanyard_domain::sso::{Refusal, SESSION_COOKIE, SESSION_LIFETIME, SessionInfo, SignedIn};
+use lanyard_domain::sso::{Refusal, SESSION_COOKIE, SESSION_LIFETIME, SessionInfo, SignedIn, SsoError};
 use serde_json::json;
 
 use super::page::{escape, html};
@@ -86,26 +86,24 @@ async fn connection_login(State(app): State<Lanyard>, Path(id): Path<String>, qu
     }
 }
 
-async fn sp_metadata(State(app): State<Lanyard>, Path(id): Path<String>) -> Response {
-    match app.sp_metadata_xml(&id).await {
-        Ok(Some(xml)) => (StatusCode::OK, [(CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
+/// A connection's public document (`what` names it in the log).
+fn connection_document(found: Result<Option<String>, SsoError>, content_type: &'static str, what: &str) -> Response {
+    match found {
+        Ok(Some(body)) => (StatusCode::OK, [(CONTENT_TYPE, content_type)], body).into_response(),
         Ok(None) => refused(&Refusal::NoSuchConnection),
         Err(e) => {
-            tracing::error!(error = %e, "SP metadata");
+            tracing::error!(error = %e, "{what}");
             refused(&Refusal::Unavailable)
         }
     }
 }
 
+async fn sp_metadata(State(app): State<Lanyard>, Path(id): Path<String>) -> Response {
+    connection_document(app.sp_metadata_xml(&id).await, "application/samlmetadata+xml", "SP metadata")
+}
+
 async fn sp_certificate(State(app): State<Lanyard>, Path(id): Path<String>) -> Response {
-    match app.sp_certificate_pem(&id).await {
-        Ok(Some(pem)) => (StatusCode::OK, [(CONTENT_TYPE, "application/x-pem-file")], pem).into_response(),
-        Ok(None) => refused(&Refusal::NoSuchConnection),
-        Err(e) => {
-            tracing::error!(error = %e, "SP certificate");
-            refused(&Refusal::Unavailable)
-        }
-    }
+    connection_document(app.sp_certificate_pem(&id).await, "application/x-pem-file", "SP certificate")
 }
 
 async fn acs(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
