@@ -228,6 +228,42 @@ async fn operators_add_administrators_and_tenant_admins_cannot() {
     assert_eq!(s.app.list_admin_accounts().await.unwrap().len(), 2);
 }
 
+#[tokio::test]
+async fn operators_create_and_revoke_api_keys_on_the_access_page() {
+    let (s, mut op, _) = operator(None).await;
+    let csrf = op.csrf("/admin/accounts").await;
+    let created = op.post("/admin/api-keys", &[("csrf", &csrf), ("label", "billing"), ("scope", "all")]).await;
+    created.expect(200);
+    let key = element_text(&created.body, "new-api-key-value").expect("the new key is shown");
+    assert!(key.starts_with("lya_"), "{key}");
+    let api = |key: String| {
+        let url = format!("{}/api/v1/tenants", s.url);
+        async move { reqwest::Client::new().get(url).bearer_auth(key).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(api(key.clone()).await, 200);
+    let listed = op.get("/admin/accounts").await;
+    assert!(listed.body.contains("billing") && listed.body.contains("every tenant"));
+    assert!(!listed.body.contains(&key), "shown only once");
+    let refused = op.post("/admin/api-keys", &[("csrf", &csrf), ("label", "x"), ("scope", "nope")]).await;
+    refused.expect(400);
+    let id = s.app.list_api_keys().await.unwrap().into_iter().find(|k| k.label.as_deref() == Some("billing")).unwrap().id;
+    op.post(&format!("/admin/api-keys/{id}/revoke"), &[("csrf", &csrf)]).await.expect(303);
+    assert_eq!(api(key).await, 401, "revoked at once");
+
+    s.app.create_admin_account("ann@acme.example", PASSWORD, &AccountRole::TenantAdmin("acme".into())).await.unwrap();
+    let mut ann = Browser::new(&s.url);
+    ann.sign_in("ann@acme.example", PASSWORD).await;
+    let csrf = ann.csrf("/admin/t/acme/auth").await;
+    ann.post("/admin/api-keys", &[("csrf", &csrf), ("scope", "all")]).await.expect(403);
+}
+
+/// The text of the element with this id (a copy field's value).
+fn element_text(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\">"))? + id.len() + 6;
+    let end = start + html[start..].find('<')?;
+    Some(html[start..end].to_string())
+}
+
 fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }

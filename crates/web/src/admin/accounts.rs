@@ -1,14 +1,15 @@
-//! The operator's admin accounts: who may use these pages, and creating
-//! operators and tenant admins.
+//! The operator's access page: admin accounts (operators and tenant
+//! admins) and API keys for the admin API and the event feed.
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lanyard_domain::Lanyard;
 use lanyard_domain::admin::{AccountRole, MIN_PASSWORD_LEN};
-use lanyard_domain::store::{AdminAccount, AdminRole};
+use lanyard_domain::feed::CreatedApiKey;
+use lanyard_domain::store::{AdminAccount, AdminRole, ApiKey};
 use lanyard_domain::tenants::AdminError;
 
 use super::form::Fields;
@@ -27,6 +28,38 @@ struct AccountsPage {
     email: String,
     /// `operator` or a tenant's slug.
     role: String,
+    keys: Vec<KeyRow>,
+    /// A key just created: shown this once.
+    created_key: Option<CreatedApiKey>,
+}
+
+struct KeyRow {
+    id: String,
+    label: String,
+    scope: String,
+    created: String,
+    revoked: Option<String>,
+}
+
+impl KeyRow {
+    fn of(k: &ApiKey) -> KeyRow {
+        KeyRow {
+            id: k.id.clone(),
+            label: k.label.clone().unwrap_or_default(),
+            scope: k.tenant.as_ref().map_or_else(|| "every tenant".to_string(), |slug| format!("tenant {slug}")),
+            created: time(k.created_at),
+            revoked: k.revoked_at.map(time),
+        }
+    }
+}
+
+/// What the page shows besides the lists.
+#[derive(Default)]
+struct Shown {
+    error: Option<String>,
+    email: String,
+    role: String,
+    created_key: Option<CreatedApiKey>,
 }
 
 struct AccountRow {
@@ -52,30 +85,34 @@ impl AccountRow {
     }
 }
 
-async fn page(app: &Lanyard, session: &AdminSession, status: StatusCode, error: Option<String>, form: (String, String)) -> Response {
+async fn page(app: &Lanyard, session: &AdminSession, status: StatusCode, shown: Shown) -> Response {
     if let Err(e) = app.operator_only(&session.principal) {
         return PageError::from(e).into_response();
     }
-    let (accounts, tenants) = match (app.list_admin_accounts().await, app.tenants_for(&session.principal).await) {
-        (Ok(accounts), Ok(tenants)) => (accounts, tenants),
-        (Err(e), _) | (_, Err(e)) => return PageError::from(e).into_response(),
+    let lists = async {
+        Ok::<_, AdminError>((app.list_admin_accounts().await?, app.tenants_for(&session.principal).await?, app.list_api_keys().await?))
     };
-    let (email, role) = form;
+    let (accounts, tenants, keys) = match lists.await {
+        Ok(lists) => lists,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let page = AccountsPage {
         chrome: Chrome::new(session, None, "accounts"),
         csrf: session.csrf.clone(),
         accounts: accounts.iter().map(AccountRow::of).collect(),
         tenants: tenants.into_iter().map(|t| t.slug).collect(),
         min_password: MIN_PASSWORD_LEN,
-        error,
-        email,
-        role,
+        error: shown.error,
+        email: shown.email,
+        role: if shown.role.is_empty() { "operator".into() } else { shown.role },
+        keys: keys.iter().map(KeyRow::of).collect(),
+        created_key: shown.created_key,
     };
     render(status, &page)
 }
 
 pub async fn list(State(app): State<Lanyard>, session: AdminSession) -> Response {
-    page(&app, &session, StatusCode::OK, None, (String::new(), "operator".into())).await
+    page(&app, &session, StatusCode::OK, Shown::default()).await
 }
 
 /// Creates an account with a first password the operator hands over.
@@ -102,5 +139,42 @@ pub async fn create(State(app): State<Lanyard>, session: AdminSession, body: Byt
             other => return other.into_response(),
         },
     };
-    page(&app, &session, StatusCode::BAD_REQUEST, Some(refused), (email, role_field)).await
+    page(&app, &session, StatusCode::BAD_REQUEST, Shown { error: Some(refused), email, role: role_field, created_key: None }).await
+}
+
+/// Creates an API key (every tenant, or one) and shows its secret once.
+pub async fn create_key(State(app): State<Lanyard>, session: AdminSession, body: Bytes) -> Response {
+    let fields = Fields::parse(&body);
+    if !fields.csrf_ok(&session.cookie) {
+        return PageError::Csrf.into_response();
+    }
+    if let Err(e) = app.operator_only(&session.principal) {
+        return PageError::from(e).into_response();
+    }
+    let tenant = fields.get("scope").filter(|s| *s != "all");
+    match app.create_api_key(tenant, fields.get("label")).await {
+        Ok(created) => page(&app, &session, StatusCode::OK, Shown { created_key: Some(created), ..Shown::default() }).await,
+        Err(e) => match PageError::from(e) {
+            PageError::BadRequest(m) => page(&app, &session, StatusCode::BAD_REQUEST, Shown { error: Some(m), ..Shown::default() }).await,
+            PageError::NotFound => {
+                let error = Some("That tenant does not exist.".to_string());
+                page(&app, &session, StatusCode::BAD_REQUEST, Shown { error, ..Shown::default() }).await
+            }
+            other => other.into_response(),
+        },
+    }
+}
+
+pub async fn revoke_key(State(app): State<Lanyard>, session: AdminSession, Path(id): Path<String>, body: Bytes) -> Response {
+    let fields = Fields::parse(&body);
+    if !fields.csrf_ok(&session.cookie) {
+        return PageError::Csrf.into_response();
+    }
+    if let Err(e) = app.operator_only(&session.principal) {
+        return PageError::from(e).into_response();
+    }
+    match app.revoke_api_key(&id).await {
+        Ok(()) => Redirect::to("/admin/accounts#api-keys").into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
 }

@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/setup", get(auth::setup_page).post(auth::setup))
         .route("/admin/tenants", get(tenants::list).post(tenants::create))
         .route("/admin/accounts", get(accounts::list).post(accounts::create))
+        .route("/admin/api-keys", post(accounts::create_key))
+        .route("/admin/api-keys/{id}/revoke", post(accounts::revoke_key))
         .route("/admin/t/{tenant}", get(tenants::home))
         .route("/admin/t/{tenant}/auth", get(scim_settings::page))
         .route("/admin/t/{tenant}/tokens", post(scim_settings::create_token))
