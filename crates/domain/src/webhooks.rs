@@ -41,8 +41,8 @@ pub fn parse_event_id(s: &str) -> Result<i64, AdminError> {
 
 /// An http(s) URL with a host and no fragment.
 pub fn validate_url(url: &str) -> Result<(), AdminError> {
-    let bad = |why: &str| AdminError::Invalid(format!("--url {url:?}: {why}"));
-    let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    let bad = |why: &str| AdminError::Invalid(format!("the URL {url:?} {why}"));
+    let parsed = url::Url::parse(url).map_err(|e| bad(&format!("does not parse ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("must be an http:// or https:// URL"));
     }

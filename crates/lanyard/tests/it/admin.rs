@@ -257,6 +257,54 @@ async fn operators_create_and_revoke_api_keys_on_the_access_page() {
     ann.post("/admin/api-keys", &[("csrf", &csrf), ("scope", "all")]).await.expect(403);
 }
 
+#[tokio::test]
+async fn operators_add_webhook_endpoints_and_see_their_deliveries() {
+    let receiver = crate::receiver::Receiver::start().await;
+    let s = TestServer::start_with_webhooks(crate::webhooks::quick(&[100])).await;
+    let scim = s.tenant("acme").await;
+    s.app.create_admin_account("op@example.com", PASSWORD, &AccountRole::Operator).await.unwrap();
+    let mut op = Browser::new(&s.url);
+    op.sign_in("op@example.com", PASSWORD).await;
+    let csrf = op.csrf("/admin/webhooks").await;
+    let refused = op.post("/admin/webhooks", &[("csrf", &csrf), ("url", "ftp://nope.example/"), ("scope", "all")]).await;
+    refused.expect(400);
+    assert!(refused.body.contains("http:// or https://"), "{}", refused.body);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("url", receiver.url.as_str()),
+        ("scope", "acme"),
+        ("event", "user.created"),
+        ("event", "user.suspended"),
+    ];
+    let created = op.post("/admin/webhooks", &form).await;
+    created.expect(200);
+    let secret = element_text(&created.body, "new-webhook-secret").expect("the secret is shown once");
+    let hook = s.app.list_webhooks(None).await.unwrap().pop().unwrap();
+    assert_eq!(hook.event_types, Some(vec!["user.created".to_string(), "user.suspended".to_string()]));
+    assert_eq!(hook.tenant.as_deref(), Some("acme"));
+
+    scim.create_user("ann@example.com").await;
+    let got = receiver.wait_delivered(1, Duration::from_secs(30)).await;
+    assert!(crate::receiver::verify(&secret, &got[0]), "signed with the secret the page showed");
+    eventually("the delivery on the endpoint's page", || {
+        let (url, cookie) = (format!("{}/admin/webhooks/{}", s.url, hook.id), op.cookie_header());
+        async move {
+            let body = reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+            body.contains("HTTP 200") && body.contains("delivering")
+        }
+    })
+    .await;
+    op.post(&format!("/admin/webhooks/{}/pause", hook.id), &[("csrf", &csrf)]).await.expect(303);
+    let page = op.get(&format!("/admin/webhooks/{}", hook.id)).await;
+    assert!(page.body.contains("paused by admin:op@example.com"), "{}", page.body);
+    assert!(!s.app.webhook(&hook.id).await.unwrap().enabled);
+    op.post(&format!("/admin/webhooks/{}/resume", hook.id), &[("csrf", &csrf)]).await.expect(303);
+    assert!(s.app.webhook(&hook.id).await.unwrap().enabled);
+    op.post(&format!("/admin/webhooks/{}/delete", hook.id), &[("csrf", &csrf)]).await.expect(303);
+    assert!(s.app.list_webhooks(None).await.unwrap().is_empty());
+    op.post(&format!("/admin/webhooks/{}/explode", hook.id), &[("csrf", &csrf)]).await.expect(404);
+}
+
 /// The text of the element with this id (a copy field's value).
 fn element_text(html: &str, id: &str) -> Option<String> {
     let start = html.find(&format!("id=\"{id}\">"))? + id.len() + 6;

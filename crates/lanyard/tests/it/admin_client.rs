@@ -48,7 +48,7 @@ impl Browser {
     pub async fn request(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>, headers: &[(&str, &str)]) -> Page {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if !self.cookies.is_empty() {
-            let header = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            let header = self.cookie_header();
             req = req.header(COOKIE, header);
         }
         if let Some(fields) = form {
@@ -78,6 +78,11 @@ impl Browser {
         let status = res.status();
         let headers = res.headers().clone();
         Page { status, location, set_cookies, headers, body: res.text().await.unwrap_or_default() }
+    }
+
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     pub async fn get(&mut self, path: &str) -> Page {

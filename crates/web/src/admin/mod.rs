@@ -18,6 +18,7 @@ mod seats;
 mod session;
 mod sso;
 mod tenants;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::Request;
@@ -41,6 +42,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts", get(accounts::list).post(accounts::create))
         .route("/admin/api-keys", post(accounts::create_key))
         .route("/admin/api-keys/{id}/revoke", post(accounts::revoke_key))
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/admin/webhooks/{id}", get(webhooks::show))
+        .route("/admin/webhooks/{id}/{action}", post(webhooks::act))
         .route("/admin/t/{tenant}", get(tenants::home))
         .route("/admin/t/{tenant}/auth", get(scim_settings::page))
         .route("/admin/t/{tenant}/tokens", post(scim_settings::create_token))
