@@ -148,6 +148,36 @@ test("a tenant admin cannot reach another tenant", async () => {
   await other.close();
 });
 
+test("the operator adds an administrator, an API key and a webhook endpoint", async () => {
+  await page.goto(`${lanyard.url}/admin/tenants`);
+  await page.getByRole("link", { name: "Access" }).click();
+  await page.waitForURL("**/admin/accounts");
+  await page.getByLabel("Email").fill("ops2@example.com");
+  await page.getByLabel("Role").selectOption({ label: "Admin of acme" });
+  await page.getByLabel("First password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Add administrator" }).click();
+  await page.waitForURL("**/admin/accounts");
+  assert.match(await page.content(), /ops2@example\.com<\/td><td>admin of acme/);
+  await page.getByLabel("Label").fill("billing");
+  await page.getByRole("button", { name: "Create API key" }).click();
+  const key = (await page.locator("#new-api-key-value").textContent()).trim();
+  assert.match(key, /^lya_/);
+  await screenshot(page, "15-access");
+  const api = await fetch(`${lanyard.url}/api/v1/tenants`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(api.status, 200, "the new key works");
+
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await page.getByLabel("URL").fill("http://127.0.0.1:9/hook");
+  await page.getByLabel("user.suspended").check();
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  assert.match((await page.locator("#new-webhook-secret").textContent()).trim(), /^whsec_/);
+  await screenshot(page, "16-webhooks");
+  await page.getByRole("link", { name: "http://127.0.0.1:9/hook" }).click();
+  await page.getByRole("button", { name: "Pause deliveries" }).click();
+  assert.match(await page.locator("#webhook-state").textContent(), /paused/);
+  await screenshot(page, "17-webhook");
+});
+
 test("the SSO wizard connects the test IdP and signs a user in", async (t) => {
   const start = await page.goto(`${lanyard.url}/admin/t/acme/sso/new`);
   if (start.status() === 501) {
