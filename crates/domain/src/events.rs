@@ -37,14 +37,27 @@ pub fn event_body(e: &Event) -> Value {
 }
 
 pub(crate) async fn record(tx: &mut dyn StoreTx, at: i64, kind: &str, resource: (&str, &str), data: Value) -> StoreResult<()> {
-    let event = NewEvent {
+    record_change(tx, at, kind, resource, data).await.map(drop)
+}
+
+/// [`record`] of a [`change`], handing back its `resource` (the store
+/// only serialises the event) so the caller need not render it twice.
+pub(crate) async fn record_change(
+    tx: &mut dyn StoreTx,
+    at: i64,
+    kind: &str,
+    resource: (&str, &str),
+    data: Value,
+) -> StoreResult<Option<Value>> {
+    let mut event = NewEvent {
         at,
         kind: kind.to_string(),
         resource_type: Some(resource.0.to_string()),
         resource_id: Some(resource.1.to_string()),
         data,
     };
-    tx.insert_event(&event).await
+    tx.insert_event(&event).await?;
+    Ok(event.data.get_mut("resource").map(Value::take))
 }
 
 /// `{"resource": …, "changed": [attribute names]}` for a resource whose
