@@ -63,7 +63,11 @@ pub(crate) async fn record_change(
 /// `{"resource": …, "changed": [attribute names]}` for a resource whose
 /// stored document went from `old` to `new` (`Null` when created).
 pub(crate) fn change(resource: Value, old: &Value, new: &Value) -> Value {
-    json!({ "resource": resource, "changed": changed_attributes(old, new) })
+    // Not `json!`: it would copy `resource` through `to_value`.
+    let mut data = serde_json::Map::with_capacity(2);
+    data.insert("resource".into(), resource);
+    data.insert("changed".into(), changed_attributes(old, new).into());
+    Value::Object(data)
 }
 
 /// Top-level attributes (and attributes of extensions, as `urn:…:name`)
