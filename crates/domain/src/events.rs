@@ -37,20 +37,37 @@ pub fn event_body(e: &Event) -> Value {
 }
 
 pub(crate) async fn record(tx: &mut dyn StoreTx, at: i64, kind: &str, resource: (&str, &str), data: Value) -> StoreResult<()> {
-    let event = NewEvent {
+    record_change(tx, at, kind, resource, data).await.map(drop)
+}
+
+/// [`record`] of a [`change`], handing back its `resource` (the store
+/// only serialises the event) so the caller need not render it twice.
+pub(crate) async fn record_change(
+    tx: &mut dyn StoreTx,
+    at: i64,
+    kind: &str,
+    resource: (&str, &str),
+    data: Value,
+) -> StoreResult<Option<Value>> {
+    let mut event = NewEvent {
         at,
         kind: kind.to_string(),
         resource_type: Some(resource.0.to_string()),
         resource_id: Some(resource.1.to_string()),
         data,
     };
-    tx.insert_event(&event).await
+    tx.insert_event(&event).await?;
+    Ok(event.data.get_mut("resource").map(Value::take))
 }
 
 /// `{"resource": …, "changed": [attribute names]}` for a resource whose
 /// stored document went from `old` to `new` (`Null` when created).
 pub(crate) fn change(resource: Value, old: &Value, new: &Value) -> Value {
-    json!({ "resource": resource, "changed": changed_attributes(old, new) })
+    // Not `json!`: it would copy `resource` through `to_value`.
+    let mut data = serde_json::Map::with_capacity(2);
+    data.insert("resource".into(), resource);
+    data.insert("changed".into(), changed_attributes(old, new).into());
+    Value::Object(data)
 }
 
 /// Top-level attributes (and attributes of extensions, as `urn:…:name`)

@@ -20,10 +20,14 @@ fn meta(resource_type: &str, created: i64, modified: i64, location: String, vers
     })
 }
 
-/// `schemas`, `id`, then the stored attributes, then `extra`, then `meta`.
-fn assemble(id: &str, doc: &Value, extra_schemas: &[&str], extra: Vec<(String, Value)>, meta: Value) -> Value {
-    let mut out = Map::new();
-    let mut schemas: Vec<Value> = doc.get("schemas").and_then(Value::as_array).cloned().unwrap_or_default();
+/// `schemas` (`default_schemas` when the document has none), `id`, then
+/// the stored attributes, then `extra`, then `meta`.
+fn assemble(id: &str, doc: Value, (default_schemas, extra_schemas): (&[&str], &[&str]), extra: Vec<(String, Value)>, meta: Value) -> Value {
+    let mut out = Map::with_capacity(doc.as_object().map_or(0, Map::len) + extra.len() + 3);
+    let mut schemas: Vec<Value> = match doc.get("schemas") {
+        None => default_schemas.iter().map(|s| json!(s)).collect(),
+        Some(stored) => stored.as_array().cloned().unwrap_or_default(),
+    };
     for s in extra_schemas {
         if !schemas.iter().any(|v| v == s) {
             schemas.push(json!(s));
@@ -31,10 +35,8 @@ fn assemble(id: &str, doc: &Value, extra_schemas: &[&str], extra: Vec<(String, V
     }
     out.insert("schemas".into(), Value::Array(schemas));
     out.insert("id".into(), json!(id));
-    if let Some(obj) = doc.as_object() {
-        for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "schemas") {
-            out.insert(k.clone(), v.clone());
-        }
+    if let Value::Object(obj) = doc {
+        out.extend(obj.into_iter().filter(|(k, _)| k.as_str() != "schemas"));
     }
     for (k, v) in extra {
         out.insert(k, v);
@@ -44,6 +46,18 @@ fn assemble(id: &str, doc: &Value, extra_schemas: &[&str], extra: Vec<(String, V
 }
 
 pub fn user_json(row: &UserRow, groups: &[&UserGroupRef], base_url: &str) -> Value {
+    render_user(row, row.doc.clone(), groups, base_url)
+}
+
+/// [`user_json`] of a row the caller no longer needs: its document is
+/// moved into the representation instead of copied.
+pub fn user_json_owned(mut row: UserRow, groups: &[&UserGroupRef], base_url: &str) -> Value {
+    let doc = std::mem::take(&mut row.doc);
+    render_user(&row, doc, groups, base_url)
+}
+
+/// The user of `row` whose stored document is `doc` (`row.doc` is not read).
+fn render_user(row: &UserRow, doc: Value, groups: &[&UserGroupRef], base_url: &str) -> Value {
     let mut extra = Vec::new();
     if !groups.is_empty() {
         let list: Vec<Value> = groups
@@ -63,11 +77,7 @@ pub fn user_json(row: &UserRow, groups: &[&UserGroupRef], base_url: &str) -> Val
     extra.push((SEAT_SCHEMA.to_string(), json!({ "seat": seat })));
     let location = format!("{base_url}/Users/{}", row.id);
     let meta = meta("User", row.created_at, row.modified_at, location, row.version);
-    let mut doc = row.doc.clone();
-    if let (None, Some(o)) = (row.doc.get("schemas"), doc.as_object_mut()) {
-        o.insert("schemas".into(), json!([USER_SCHEMA]));
-    }
-    assemble(&row.id, &doc, &[SEAT_SCHEMA], extra, meta)
+    assemble(&row.id, doc, (&[USER_SCHEMA], &[SEAT_SCHEMA]), extra, meta)
 }
 
 /// `members` is `None` when the caller did not load them (projection
@@ -96,5 +106,5 @@ pub fn group_json(row: &GroupRow, members: Option<&[&MemberRow]>, base_url: &str
     }
     let location = format!("{base_url}/Groups/{}", row.id);
     let meta = meta("Group", row.created_at, row.modified_at, location, row.version);
-    assemble(&row.id, &row.doc, &[], extra, meta)
+    assemble(&row.id, row.doc.clone(), (&[], &[]), extra, meta)
 }

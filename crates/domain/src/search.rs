@@ -30,7 +30,7 @@ impl Lanyard {
             total += page.total;
             limit -= page.items.len() as i64;
             offset = (offset - page.total).max(0);
-            resources.extend(crate::users::render_users(caller, &page.items, &page.user_groups, &projection));
+            resources.extend(crate::users::render_users(caller, page.items, &page.user_groups, &projection));
         }
         if let Some((mut query, projection)) = groups {
             query.offset = offset;

@@ -12,7 +12,7 @@ use lanyard_scim::schema::USER_TYPE;
 use lanyard_store::{EmailIndex, ListQuery, SeatState, UserGroupRef, UserRow};
 use serde_json::{Value, json};
 
-use crate::render::{etag, user_json};
+use crate::render::{etag, user_json, user_json_owned};
 use crate::resources::{Written, check_if_match, sort_attr};
 use crate::seats::Seats;
 use crate::{Caller, Lanyard, audit, events, now, retry_busy, scim_error};
@@ -107,8 +107,9 @@ impl Lanyard {
             false => None,
         };
         tx.insert_user(&row).await.map_err(scim_error)?;
+        // A new user belongs to no group yet.
         let data = events::change(user_json(&row, &[], &caller.base_url), &Value::Null, &row.doc);
-        events::record(tx.as_mut(), now, "user.created", ("User", &row.id), data).await.map_err(scim_error)?;
+        let resource = events::record_change(tx.as_mut(), now, "user.created", ("User", &row.id), data).await.map_err(scim_error)?;
         if let Some(m) = seat_move {
             m.record_event(tx.as_mut(), now, &row).await.map_err(scim_error)?;
         }
@@ -123,8 +124,8 @@ impl Lanyard {
         .await
         .map_err(scim_error)?;
         self.commit(tx).await.map_err(scim_error)?;
-        // A new user belongs to no group yet.
-        Ok(written(caller, &row, &[], projection))
+        let resource = resource.unwrap_or_else(|| user_json(&row, &[], &caller.base_url));
+        Ok(written_as(caller, &row, resource, projection))
     }
 
     pub async fn get_user(&self, caller: &Caller, id: &str, projection: &Projection) -> Result<Written, ScimError> {
@@ -209,6 +210,9 @@ impl Lanyard {
         let (mut row, groups) = tx.user_with_groups(id).await.map_err(scim_error)?.ok_or_else(user_not_found)?;
         check_if_match(if_match, row.version)?;
         let (doc, fields) = change(&row)?;
+        let refs: Vec<&UserGroupRef> = groups.iter().collect();
+        // The event's resource is the response before projection.
+        let mut rendered = None;
         if doc != row.doc {
             let now = now();
             let was_active = row.active;
@@ -223,9 +227,8 @@ impl Lanyard {
                 _ => ("user.updated", None),
             };
             tx.update_user(&row).await.map_err(scim_error)?;
-            let refs: Vec<&UserGroupRef> = groups.iter().collect();
             let data = events::change(user_json(&row, &refs, &caller.base_url), &old_doc, &row.doc);
-            events::record(tx.as_mut(), now, action, ("User", &row.id), data).await.map_err(scim_error)?;
+            rendered = events::record_change(tx.as_mut(), now, action, ("User", &row.id), data).await.map_err(scim_error)?;
             if let Some(m) = seat_move {
                 m.record_event(tx.as_mut(), now, &row).await.map_err(scim_error)?;
             }
@@ -247,7 +250,8 @@ impl Lanyard {
                 self.end_sessions(caller, &row.id).await;
             }
         }
-        Ok(written(caller, &row, &groups, projection))
+        let resource = rendered.unwrap_or_else(|| user_json(&row, &refs, &caller.base_url));
+        Ok(written_as(caller, &row, resource, projection))
     }
 
     pub async fn delete_user(&self, caller: &Caller, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
@@ -291,7 +295,7 @@ impl Lanyard {
     pub async fn list_users(&self, caller: &Caller, params: &ListParams) -> Result<Value, ScimError> {
         let (query, projection) = self.list_query(params, &USER_TYPE)?;
         let page = self.store.list_users(caller.scope, &query).await.map_err(scim_error)?;
-        let resources = render_users(caller, &page.items, &page.user_groups, &projection);
+        let resources = render_users(caller, page.items, &page.user_groups, &projection);
         Ok(list_response(page.total, params.start_index, resources))
     }
 
@@ -323,22 +327,26 @@ impl Lanyard {
 
 fn written(caller: &Caller, row: &UserRow, groups: &[UserGroupRef], projection: &Projection) -> Written {
     let refs: Vec<&UserGroupRef> = groups.iter().collect();
-    let mut resource = user_json(row, &refs, &caller.base_url);
+    written_as(caller, row, user_json(row, &refs, &caller.base_url), projection)
+}
+
+/// The response for `row`, already rendered as `resource` by `user_json`.
+fn written_as(caller: &Caller, row: &UserRow, mut resource: Value, projection: &Projection) -> Written {
     projection.apply(&mut resource);
     Written { resource, etag: etag(row.version), location: format!("{}/Users/{}", caller.base_url, row.id) }
 }
 
 /// Users as the client asked to see them; `groups` holds the direct
 /// groups of these users (empty when the projection leaves them out).
-pub(crate) fn render_users(caller: &Caller, rows: &[UserRow], groups: &[UserGroupRef], projection: &Projection) -> Vec<Value> {
+pub(crate) fn render_users(caller: &Caller, rows: Vec<UserRow>, groups: &[UserGroupRef], projection: &Projection) -> Vec<Value> {
     let mut by_user: HashMap<&str, Vec<&UserGroupRef>> = HashMap::new();
     for g in groups {
         by_user.entry(g.user_id.as_str()).or_default().push(g);
     }
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
             let mine = by_user.get(row.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-            let mut json = user_json(row, mine, &caller.base_url);
+            let mut json = user_json_owned(row, mine, &caller.base_url);
             projection.apply(&mut json);
             json
         })

@@ -113,30 +113,22 @@ impl Projection {
     /// and drop from `schemas` the extensions that no longer carry data.
     pub fn apply(&self, resource: &mut Value) {
         let Value::Object(obj) = resource else { return };
-        let taken = std::mem::take(obj);
-        for (key, value) in taken {
-            let kept = match keys::classify(self.rt, &key) {
-                Key::Schemas => Some(value),
-                Key::Attr(r) if r.sub.is_none() => self.filter_attr(r.home, r.attr, value),
-                Key::Container(home @ AttrHome::Extension(_), schema) => match value {
-                    Value::Object(attrs) => {
-                        let kept: Map<String, Value> = attrs
-                            .into_iter()
-                            .filter_map(|(name, v)| match keys::in_schema(self.rt, home, schema, &name) {
-                                Some(r) if r.sub.is_none() => self.filter_attr(home, r.attr, v).map(|v| (name, v)),
-                                _ => self.unknown_wanted().then_some((name, v)),
-                            })
-                            .collect();
-                        (!kept.is_empty()).then_some(Value::Object(kept))
-                    }
-                    other => self.unknown_wanted().then_some(other),
-                },
-                _ => self.unknown_wanted().then_some(value),
-            };
-            if let Some(v) = kept {
-                obj.insert(key, v);
-            }
-        }
+        // In place: rebuilding every map cost a hash and a move per key.
+        obj.retain(|key, value| match keys::classify(self.rt, key) {
+            Key::Schemas => true,
+            Key::Attr(r) if r.sub.is_none() => self.keep_attr(r.home, r.attr, value),
+            Key::Container(home @ AttrHome::Extension(_), schema) => match value {
+                Value::Object(attrs) => {
+                    attrs.retain(|name, v| match keys::in_schema(self.rt, home, schema, name) {
+                        Some(r) if r.sub.is_none() => self.keep_attr(home, r.attr, v),
+                        _ => self.unknown_wanted(),
+                    });
+                    !attrs.is_empty()
+                }
+                _ => self.unknown_wanted(),
+            },
+            _ => self.unknown_wanted(),
+        });
         self.prune_schemas(obj);
     }
 
@@ -164,32 +156,27 @@ impl Projection {
         self.wanted(home, attr, None) || attr.sub_attributes.iter().any(|s| self.wanted(home, attr, Some(s)))
     }
 
-    fn filter_attr(&self, home: AttrHome, attr: &AttrDef, value: Value) -> Option<Value> {
+    /// Trims `value` of `attr` to what is wanted; `false` when nothing is.
+    fn keep_attr(&self, home: AttrHome, attr: &AttrDef, value: &mut Value) -> bool {
         match value {
-            Value::Object(element) if attr.is_complex() => self.filter_element(home, attr, element),
+            Value::Object(element) if attr.is_complex() => self.keep_element(home, attr, element),
             Value::Array(items) if attr.is_complex() => {
-                let kept: Vec<Value> = items
-                    .into_iter()
-                    .filter_map(|item| match item {
-                        Value::Object(element) => self.filter_element(home, attr, element),
-                        other => self.wanted(home, attr, None).then_some(other),
-                    })
-                    .collect();
-                (!kept.is_empty()).then_some(Value::Array(kept))
+                items.retain_mut(|item| match item {
+                    Value::Object(element) => self.keep_element(home, attr, element),
+                    _ => self.wanted(home, attr, None),
+                });
+                !items.is_empty()
             }
-            other => self.wanted(home, attr, None).then_some(other),
+            _ => self.wanted(home, attr, None),
         }
     }
 
-    fn filter_element(&self, home: AttrHome, attr: &AttrDef, element: Map<String, Value>) -> Option<Value> {
-        let kept: Map<String, Value> = element
-            .into_iter()
-            .filter(|(name, _)| match attr.sub(name) {
-                Some(sub) => self.wanted(home, attr, Some(sub)),
-                None => self.wanted(home, attr, None),
-            })
-            .collect();
-        (!kept.is_empty()).then_some(Value::Object(kept))
+    fn keep_element(&self, home: AttrHome, attr: &AttrDef, element: &mut Map<String, Value>) -> bool {
+        element.retain(|name, _| match attr.sub(name) {
+            Some(sub) => self.wanted(home, attr, Some(sub)),
+            None => self.wanted(home, attr, None),
+        });
+        !element.is_empty()
     }
 
     fn prune_schemas(&self, obj: &mut Map<String, Value>) {

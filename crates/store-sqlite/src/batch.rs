@@ -63,33 +63,29 @@ impl From<bool> for Arg {
     }
 }
 
-/// Rewrites `?N` parameters as anonymous `?` and lists their values in
-/// order of appearance (a value used twice is listed twice). sqlx binds
-/// anonymous parameters of a multi-statement string one after the other,
-/// while numbered ones would restart at each statement. Lanyard's
-/// statements have no `?` inside string literals.
-fn positional(sql: &str, args: &[Arg]) -> (String, Vec<Arg>) {
-    let mut out = String::with_capacity(sql.len());
-    let mut values = Vec::with_capacity(args.len());
-    let mut chars = sql.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        out.push(c);
-        if c != '?' {
-            continue;
-        }
-        let start = i + 1;
-        let mut end = start;
-        while let Some(&(j, d)) = chars.peek() {
-            if !d.is_ascii_digit() {
-                break;
-            }
-            end = j + 1;
-            chars.next();
-        }
-        let value = sql[start..end].parse::<usize>().ok().and_then(|n| args.get(n.wrapping_sub(1)));
-        values.push(value.cloned().unwrap_or(Arg::OptText(None)));
+/// Appends `sql` to `out` with its `?N` parameters rewritten as anonymous
+/// `?`, and lists their values in order of appearance (a value used twice
+/// is listed twice). sqlx binds anonymous parameters of a multi-statement
+/// string one after the other, while numbered ones would restart at each
+/// statement. Lanyard's statements have no `?` inside string literals.
+fn push_positional(out: &mut String, values: &mut Vec<Arg>, sql: &str, args: Vec<Arg>) {
+    let mut order = Vec::with_capacity(args.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('?') {
+        let (before, after) = rest.split_at(at + 1);
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, after) = after.split_at(digits);
+        order.push(number.parse::<usize>().ok().and_then(|n| n.checked_sub(1)));
+        rest = after;
     }
-    (out, values)
+    out.push_str(rest);
+    // Most statements use each parameter once, in order: move the values.
+    if order.len() == args.len() && order.iter().enumerate().all(|(i, n)| *n == Some(i)) {
+        values.extend(args);
+        return;
+    }
+    values.extend(order.into_iter().map(|n| n.and_then(|n| args.get(n)).cloned().unwrap_or(Arg::OptText(None))));
 }
 
 /// Statements waiting to be sent.
@@ -101,10 +97,8 @@ pub(crate) struct Batch {
 
 impl Batch {
     pub fn push(&mut self, sql: &str, args: Vec<Arg>) {
-        let (sql, values) = positional(sql, &args);
-        self.sql.push_str(&sql);
+        push_positional(&mut self.sql, &mut self.args, sql, args);
         self.sql.push_str(";\n");
-        self.args.extend(values);
     }
 
     fn take(&mut self) -> (String, Vec<Arg>) {
@@ -151,5 +145,15 @@ mod tests {
         assert_eq!(b.sql, "INSERT INTO t VALUES (?, ?), (?, ?);\nUPDATE t SET a = ? WHERE b = ?;\n");
         let ints: Vec<i64> = b.args.iter().map(|a| if let Arg::Int(i) = a { *i } else { -1 }).collect();
         assert_eq!(ints, [1, 2, 1, 3, 5, 4]);
+    }
+
+    #[test]
+    fn parameters_in_order_are_moved_and_unknown_ones_are_null() {
+        let mut b = Batch::default();
+        b.push("SELECT ?1, ?2, ?3", vec![1.into(), 2.into(), "x".into()]);
+        b.push("SELECT ?, ?0, ?9, ?12", vec![7.into()]);
+        assert_eq!(b.sql, "SELECT ?, ?, ?;\nSELECT ?, ?, ?, ?;\n");
+        let shown: Vec<String> = b.args.iter().map(|a| format!("{a:?}")).collect();
+        assert_eq!(shown, ["Int(1)", "Int(2)", "Text(\"x\")", "OptText(None)", "OptText(None)", "OptText(None)", "OptText(None)"]);
     }
 }

@@ -4,8 +4,11 @@
 
 mod check;
 mod eval;
+mod fast;
 mod quirks;
 
+#[cfg(test)]
+mod fast_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -20,6 +23,7 @@ use serde_json::Value;
 pub use eval::element_matches;
 
 pub(crate) use check::{canonical_path, check_val_filter, resolve_attr_path};
+pub(crate) use fast::attr_path as fast_attr_path;
 pub(crate) use quirks::quote_bare_values;
 
 /// Longest filter text accepted, in bytes; longer ones are refused before
@@ -47,9 +51,12 @@ impl Filter {
         if text.is_empty() {
             return Err(ScimError::invalid_filter("the filter is empty"));
         }
-        let mut ast = text
-            .parse::<scim_v2::filter::Filter>()
-            .map_err(|e| ScimError::invalid_filter(format!("invalid filter: {}", describe_parse_error(&e))))?;
+        let mut ast = match fast::filter(&text) {
+            Some(ast) => ast,
+            None => text
+                .parse::<scim_v2::filter::Filter>()
+                .map_err(|e| ScimError::invalid_filter(format!("invalid filter: {}", describe_parse_error(&e))))?,
+        };
         check::check_filter(&mut ast, resource_type)?;
         Ok(Filter { ast, resource_type })
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use scim_v2::filter::{PatchPath, ValFilter};
 
 use crate::ScimError;
-use crate::filter::{canonical_path, check_val_filter, quote_bare_values, resolve_attr_path};
+use crate::filter::{canonical_path, check_val_filter, fast_attr_path, quote_bare_values, resolve_attr_path};
 use crate::resource::keys::schema_by_urn;
 use crate::schema::{AttrHome, Mutability, ResolvedAttr, ResourceTypeDef, SchemaDef};
 
@@ -35,9 +35,13 @@ impl Path {
             }
             None => {}
         }
-        let parsed = quote_bare_values(text)
-            .parse::<PatchPath>()
-            .map_err(|e| ScimError::invalid_path(format!("invalid path {raw:?}: {}", crate::filter::describe_parse_error(&e))))?;
+        // A lone name token is left as it is by `quote_bare_values`.
+        let parsed = match fast_attr_path(text) {
+            Some(path) => PatchPath::Attr(path),
+            None => quote_bare_values(text)
+                .parse::<PatchPath>()
+                .map_err(|e| ScimError::invalid_path(format!("invalid path {raw:?}: {}", crate::filter::describe_parse_error(&e))))?,
+        };
         let unknown = |what: &dyn fmt::Display| ScimError::invalid_path(format!("unknown attribute {what} for {}", rt.name));
         match parsed {
             PatchPath::Attr(p) => resolve_attr_path(rt, &p).map(Path::Attr).ok_or_else(|| unknown(&p)),
