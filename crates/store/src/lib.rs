@@ -3,6 +3,8 @@
 //! backends (SQLite now, PostgreSQL next) implement [`Store`] and [`StoreTx`].
 
 mod admin;
+mod admin_sql;
+mod browse;
 mod ledger;
 mod maps;
 mod oidc;
@@ -12,6 +14,7 @@ mod sso;
 mod webhooks;
 
 pub use admin::*;
+pub use browse::{BrowseArg, BrowseCursor};
 pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use oidc::*;
