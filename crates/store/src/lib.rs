@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_sql;
+mod api_key_sql;
 mod browse;
 mod ledger;
 mod maps;
@@ -11,6 +12,7 @@ mod oidc;
 mod records;
 mod sp_keys;
 mod sso;
+mod webhook_sql;
 mod webhooks;
 
 pub use admin::*;
