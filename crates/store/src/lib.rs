@@ -6,12 +6,14 @@ mod admin;
 mod admin_sql;
 mod api_key_sql;
 mod browse;
+mod event_sql;
 mod ledger;
 mod maps;
 mod oidc;
 mod records;
 mod sp_keys;
 mod sso;
+mod sso_sql;
 mod webhook_sql;
 mod webhooks;
 
