@@ -14,6 +14,7 @@ mod records;
 mod sp_keys;
 mod sso;
 mod sso_sql;
+mod tenant_sql;
 mod webhook_sql;
 mod webhooks;
 
