@@ -1,204 +1,42 @@
 //! Admin accounts, sessions, setup tokens, the provisioning request log
-//! and the admin pages' user browse.
+//! and the admin pages' user browse. The SQL is shared with SQLite
+//! ([`lanyard_store::admin_sql!`]) but for the browse query, which is
+//! written for PostgreSQL's planner.
 
-use lanyard_scim::ScimError;
-use lanyard_store::{
-    AdminAccount, AdminRole, BrowsePage, Micros, NewAdminSession, ProvisioningRequest, StoreError, StoreResult, TenantId, UserBrowse,
-    UserRow,
-};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use lanyard_store::{AdminAccount, BrowseArg, BrowseCursor, BrowsePage, StoreResult, TenantId, UserBrowse, UserRow};
+use sqlx::PgConnection;
 
-use crate::error::db;
-use crate::rows::{self, USER_COLUMNS};
+use crate::rows::USER_COLUMNS;
 use crate::text::has_nul;
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.tenant_id, t.slug, a.created_at, a.last_login_at";
-const ACCOUNT_FROM: &str = "admin_accounts a LEFT JOIN tenants t ON t.id = a.tenant_id";
-
-fn account(row: &PgRow) -> StoreResult<AdminAccount> {
-    let role: String = row.try_get(3).map_err(db)?;
-    let tenant: Option<TenantId> = row.try_get(4).map_err(db)?;
-    let role = match (role.as_str(), tenant) {
-        ("operator", _) => AdminRole::Operator,
-        ("tenant", Some(id)) => AdminRole::TenantAdmin(id),
-        (other, _) => return Err(StoreError::Database(format!("admin account with role {other:?} and tenant {tenant:?}"))),
-    };
-    Ok(AdminAccount {
-        id: row.try_get(0).map_err(db)?,
-        email: row.try_get(1).map_err(db)?,
-        password_hash: row.try_get(2).map_err(db)?,
-        role,
-        tenant_slug: row.try_get(5).map_err(db)?,
-        created_at: row.try_get(6).map_err(db)?,
-        last_login_at: row.try_get(7).map_err(db)?,
-    })
+/// The shared statements; the two below that take text first refuse what
+/// PostgreSQL text cannot hold (see [`crate::text`]).
+mod sql {
+    lanyard_store::admin_sql!(
+        sqlx::PgConnection,
+        row: sqlx::postgres::PgRow,
+        db_error: crate::error::db,
+        write_error: crate::error::db,
+        browse_sql: super::browse_sql,
+        user: crate::rows::user
+    );
 }
 
-pub(crate) async fn create_account(conn: &mut PgConnection, a: &AdminAccount) -> StoreResult<()> {
-    let (role, tenant) = match a.role {
-        AdminRole::Operator => ("operator", None),
-        AdminRole::TenantAdmin(id) => ("tenant", Some(id)),
-    };
-    sqlx::query("INSERT INTO admin_accounts (id, email, password_hash, role, tenant_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&a.id)
-        .bind(&a.email)
-        .bind(&a.password_hash)
-        .bind(role)
-        .bind(tenant)
-        .bind(a.created_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match db(e) {
-            StoreError::Conflict { .. } => StoreError::Conflict { what: "email" },
-            other => other,
-        })?;
-    Ok(())
-}
+// The guarded functions below shadow their namesakes of this glob.
+pub(crate) use sql::*;
 
 pub(crate) async fn account_by_email(conn: &mut PgConnection, email: &str) -> StoreResult<Option<AdminAccount>> {
     if has_nul(email) {
         return Ok(None);
     }
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM {ACCOUNT_FROM} WHERE a.email = $1");
-    let found = sqlx::query(&sql).bind(email).fetch_all(&mut *conn).await.map_err(db)?;
-    found.first().map(account).transpose()
+    sql::account_by_email(conn, email).await
 }
 
-pub(crate) async fn list_accounts(conn: &mut PgConnection) -> StoreResult<Vec<AdminAccount>> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM {ACCOUNT_FROM} ORDER BY a.created_at, a.id");
-    let found = sqlx::query(&sql).fetch_all(&mut *conn).await.map_err(db)?;
-    found.iter().map(account).collect()
-}
-
-pub(crate) async fn count_accounts(conn: &mut PgConnection) -> StoreResult<i64> {
-    let found = sqlx::query("SELECT COUNT(*) FROM admin_accounts").fetch_all(&mut *conn).await.map_err(db)?;
-    found.first().map_or(Ok(0), |r| r.try_get(0).map_err(db))
-}
-
-pub(crate) async fn touch_login(conn: &mut PgConnection, id: &str, at: Micros) -> StoreResult<()> {
-    sqlx::query("UPDATE admin_accounts SET last_login_at = $2 WHERE id = $1").bind(id).bind(at).execute(&mut *conn).await.map_err(db)?;
-    Ok(())
-}
-
-pub(crate) async fn create_session(conn: &mut PgConnection, s: &NewAdminSession) -> StoreResult<()> {
-    sqlx::query("INSERT INTO admin_sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(&s.token_hash)
-        .bind(&s.account_id)
-        .bind(s.created_at)
-        .bind(s.expires_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-pub(crate) async fn session(conn: &mut PgConnection, hash: &[u8], now: Micros) -> StoreResult<Option<AdminAccount>> {
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM admin_sessions s JOIN admin_accounts a ON a.id = s.account_id \
-         LEFT JOIN tenants t ON t.id = a.tenant_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2"
-    );
-    let found = sqlx::query(&sql).bind(hash).bind(now).fetch_all(&mut *conn).await.map_err(db)?;
-    found.first().map(account).transpose()
-}
-
-pub(crate) async fn delete_session(conn: &mut PgConnection, hash: &[u8]) -> StoreResult<()> {
-    sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1").bind(hash).execute(&mut *conn).await.map_err(db)?;
-    Ok(())
-}
-
-pub(crate) async fn insert_setup_token(conn: &mut PgConnection, hash: &[u8], at: Micros, expires: Micros) -> StoreResult<()> {
-    sqlx::query("INSERT INTO admin_setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(hash)
-        .bind(at)
-        .bind(expires)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-pub(crate) async fn take_setup_token(conn: &mut PgConnection, hash: &[u8], now: Micros) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM admin_setup_tokens WHERE token_hash = $1 AND expires_at > $2")
-        .bind(hash)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub(crate) async fn prune(conn: &mut PgConnection, now: Micros) -> StoreResult<u64> {
-    let mut deleted = 0;
-    for sql in ["DELETE FROM admin_sessions WHERE expires_at <= $1", "DELETE FROM admin_setup_tokens WHERE expires_at <= $1"] {
-        deleted += sqlx::query(sql).bind(now).execute(&mut *conn).await.map_err(db)?.rows_affected();
+pub(crate) async fn browse_users(conn: &mut PgConnection, tenant: TenantId, query: &UserBrowse) -> StoreResult<BrowsePage<UserRow>> {
+    if query.user_name_prefix.as_deref().is_some_and(has_nul) || query.after.as_deref().is_some_and(has_nul) {
+        return Ok(BrowsePage { items: Vec::new(), next: None });
     }
-    Ok(deleted)
-}
-
-/// Rows per INSERT statement (6 parameters each, far below the 65 535 limit).
-const INSERT_CHUNK: usize = 200;
-
-pub(crate) async fn record_provisioning(
-    conn: &mut PgConnection,
-    requests: &[(TenantId, ProvisioningRequest)],
-    keep: i64,
-) -> StoreResult<()> {
-    for chunk in requests.chunks(INSERT_CHUNK) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let p = i * 6;
-                format!("(${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("INSERT INTO provisioning_requests (tenant_id, at, method, path, status, duration_micros) VALUES {values}");
-        let mut query = sqlx::query(&sql);
-        for (tenant, r) in chunk {
-            query = query.bind(tenant).bind(r.at).bind(&r.method).bind(&r.path).bind(i32::from(r.status)).bind(r.duration_micros);
-        }
-        query.execute(&mut *conn).await.map_err(db)?;
-    }
-    let mut tenants: Vec<TenantId> = requests.iter().map(|(t, _)| *t).collect();
-    tenants.sort_unstable();
-    tenants.dedup();
-    for tenant in tenants {
-        sqlx::query(
-            "DELETE FROM provisioning_requests WHERE tenant_id = $1 AND id <= \
-             (SELECT id FROM provisioning_requests WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
-        )
-        .bind(tenant)
-        .bind(keep)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    }
-    Ok(())
-}
-
-pub(crate) async fn provisioning_requests(conn: &mut PgConnection, tenant: TenantId, limit: i64) -> StoreResult<Vec<ProvisioningRequest>> {
-    let found = sqlx::query(
-        "SELECT at, method, path, status, duration_micros FROM provisioning_requests WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
-    )
-    .bind(tenant)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
-    found
-        .iter()
-        .map(|r| {
-            let status: i32 = r.try_get(3).map_err(db)?;
-            Ok(ProvisioningRequest {
-                at: r.try_get(0).map_err(db)?,
-                method: r.try_get(1).map_err(db)?,
-                path: r.try_get(2).map_err(db)?,
-                status: u16::try_from(status).unwrap_or(0),
-                duration_micros: r.try_get(4).map_err(db)?,
-            })
-        })
-        .collect()
+    sql::browse_users(conn, tenant, query).await
 }
 
 /// The browse query with only the conditions asked for, so the planner
@@ -230,7 +68,7 @@ fn browse_sql_anonymous(query: &UserBrowse) -> StoreResult<(String, Vec<BrowseAr
         sql.push_str(" AND u.seat_status = ?");
         args.push(BrowseArg::Text(seat.as_str().to_string()));
     }
-    let cursor = query.after.as_deref().map(Cursor::parse).transpose()?;
+    let cursor = query.after.as_deref().map(BrowseCursor::parse).transpose()?;
     match &query.user_name_prefix {
         Some(prefix) => {
             let low = prefix.to_lowercase();
@@ -238,22 +76,22 @@ fn browse_sql_anonymous(query: &UserBrowse) -> StoreResult<(String, Vec<BrowseAr
             args.push(BrowseArg::Text(low.clone()));
             args.push(BrowseArg::Text(format!("{low}\u{10FFFF}")));
             match cursor {
-                Some(Cursor::Name(after)) => {
+                Some(BrowseCursor::Name(after)) => {
                     sql.push_str(" AND u.user_name_ci > ?");
                     args.push(BrowseArg::Text(after));
                 }
-                Some(Cursor::Pk(_)) => return Err(Cursor::invalid()),
+                Some(BrowseCursor::Pk(_)) => return Err(BrowseCursor::invalid()),
                 None => {}
             }
             sql.push_str(" ORDER BY u.user_name_ci LIMIT ?");
         }
         None => {
             match cursor {
-                Some(Cursor::Pk(after)) => {
+                Some(BrowseCursor::Pk(after)) => {
                     sql.push_str(" AND u.pk > ?");
                     args.push(BrowseArg::Int(after));
                 }
-                Some(Cursor::Name(_)) => return Err(Cursor::invalid()),
+                Some(BrowseCursor::Name(_)) => return Err(BrowseCursor::invalid()),
                 None => {}
             }
             sql.push_str(" ORDER BY u.pk LIMIT ?");
@@ -261,57 +99,4 @@ fn browse_sql_anonymous(query: &UserBrowse) -> StoreResult<(String, Vec<BrowseAr
     }
     args.push(BrowseArg::Int(query.limit.clamp(1, 1000) + 1));
     Ok((sql, args))
-}
-
-pub(crate) enum BrowseArg {
-    Bool(bool),
-    Text(String),
-    Int(i64),
-}
-
-/// Where a browse page ends: the last row's `pk`, or its `user_name_ci`
-/// when searching (opaque to callers).
-enum Cursor {
-    Pk(i64),
-    Name(String),
-}
-
-impl Cursor {
-    fn parse(s: &str) -> StoreResult<Cursor> {
-        match s.split_at_checked(1) {
-            Some(("p", n)) => n.parse().map(Cursor::Pk).map_err(|_| Cursor::invalid()),
-            Some(("n", name)) => Ok(Cursor::Name(name.to_string())),
-            _ => Err(Cursor::invalid()),
-        }
-    }
-    fn invalid() -> StoreError {
-        StoreError::Scim(ScimError::invalid_value("the page cursor is not one this listing gave"))
-    }
-}
-
-pub(crate) async fn browse_users(conn: &mut PgConnection, tenant: TenantId, query: &UserBrowse) -> StoreResult<BrowsePage<UserRow>> {
-    if query.user_name_prefix.as_deref().is_some_and(has_nul) || query.after.as_deref().is_some_and(has_nul) {
-        return Ok(BrowsePage { items: Vec::new(), next: None });
-    }
-    let (sql, args) = browse_sql(query)?;
-    let mut q = sqlx::query(&sql).bind(tenant);
-    for arg in &args {
-        q = match arg {
-            BrowseArg::Bool(b) => q.bind(*b),
-            BrowseArg::Text(t) => q.bind(t.as_str()),
-            BrowseArg::Int(i) => q.bind(*i),
-        };
-    }
-    let found = q.fetch_all(&mut *conn).await.map_err(db)?;
-    let limit = usize::try_from(query.limit.clamp(1, 1000)).unwrap_or(1000);
-    let next = match found.len() > limit {
-        true => match (found.get(limit - 1), &query.user_name_prefix) {
-            (Some(last), Some(_)) => Some(format!("n{}", last.try_get::<String, _>(14).map_err(db)?)),
-            (Some(last), None) => Some(format!("p{}", last.try_get::<i64, _>(13).map_err(db)?)),
-            (None, _) => None,
-        },
-        false => None,
-    };
-    let items = found.iter().take(limit).map(rows::user).collect::<StoreResult<Vec<_>>>()?;
-    Ok(BrowsePage { items, next })
 }

@@ -2,48 +2,12 @@
 //! its decoder expects, qualified by the table's usual alias; `json`
 //! columns are read as text.
 
-use lanyard_store::{
-    AuditEvent, EmailIndex, GroupRow, MemberType, NewAuditEvent, SeatState, SeatStatus, StoreError, StoreResult, Tenant, TokenRecord,
-    UserRow,
-};
+use lanyard_store::{AuditEvent, EmailIndex, GroupRow, MemberType, NewAuditEvent, SeatState, SeatStatus, StoreError, StoreResult, UserRow};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use crate::error::db;
-
-pub(crate) const TENANT_COLUMNS: &str = "t.id, t.slug, t.name, t.seat_limit, t.seats_assigned, t.seats_pending, t.created_at";
-
-pub(crate) fn tenant(row: &PgRow) -> StoreResult<Tenant> {
-    tenant_at(row, 0)
-}
-
-/// A tenant whose [`TENANT_COLUMNS`] start at column `first`.
-pub(crate) fn tenant_at(row: &PgRow, first: usize) -> StoreResult<Tenant> {
-    Ok(Tenant {
-        id: row.try_get(first).map_err(db)?,
-        slug: row.try_get(first + 1).map_err(db)?,
-        name: row.try_get(first + 2).map_err(db)?,
-        seat_limit: row.try_get(first + 3).map_err(db)?,
-        seats_assigned: row.try_get(first + 4).map_err(db)?,
-        seats_pending: row.try_get(first + 5).map_err(db)?,
-        created_at: row.try_get(first + 6).map_err(db)?,
-    })
-}
-
-pub(crate) const TOKEN_COLUMNS: &str = "k.id, k.tenant_id, k.label, k.created_at, k.last_used_at, k.expires_at, k.revoked_at";
-
-pub(crate) fn token(row: &PgRow) -> StoreResult<TokenRecord> {
-    Ok(TokenRecord {
-        id: row.try_get(0).map_err(db)?,
-        tenant_id: row.try_get(1).map_err(db)?,
-        label: row.try_get(2).map_err(db)?,
-        created_at: row.try_get(3).map_err(db)?,
-        last_used_at: row.try_get(4).map_err(db)?,
-        expires_at: row.try_get(5).map_err(db)?,
-        revoked_at: row.try_get(6).map_err(db)?,
-    })
-}
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.user_name, u.external_id, u.display_name, u.active, u.doc::text, \
      u.password_hash, u.version, u.created_at, u.modified_at, u.seat_status, u.seat_assigned_at, u.seat_pending_since";

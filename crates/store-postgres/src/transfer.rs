@@ -5,7 +5,7 @@ use lanyard_store::{StoreError, StoreResult, Tenant, TenantId, TokenRecord};
 use sqlx::{PgConnection, Row};
 
 use crate::error::db;
-use crate::rows::{self, TOKEN_COLUMNS};
+use crate::tenants::{TOKEN_COLUMNS, token};
 
 pub(crate) async fn import_tenant(conn: &mut PgConnection, t: &Tenant) -> StoreResult<Tenant> {
     let found = sqlx::query(
@@ -28,7 +28,7 @@ pub(crate) async fn import_tenant(conn: &mut PgConnection, t: &Tenant) -> StoreR
 pub(crate) async fn tokens_with_hashes(conn: &mut PgConnection, tenant: TenantId) -> StoreResult<Vec<(TokenRecord, Vec<u8>)>> {
     let sql = format!("SELECT {TOKEN_COLUMNS}, k.token_hash FROM scim_tokens k WHERE k.tenant_id = $1 ORDER BY k.created_at, k.id");
     let found = sqlx::query(&sql).bind(tenant).fetch_all(&mut *conn).await.map_err(db)?;
-    found.iter().map(|row| Ok((rows::token(row)?, row.try_get::<Vec<u8>, _>("token_hash").map_err(db)?))).collect()
+    found.iter().map(|row| Ok((token(row)?, row.try_get::<Vec<u8>, _>("token_hash").map_err(db)?))).collect()
 }
 
 pub(crate) async fn import_token(conn: &mut PgConnection, tenant: TenantId, t: &TokenRecord, hash: &[u8]) -> StoreResult<()> {

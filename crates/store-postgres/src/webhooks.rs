@@ -1,230 +1,50 @@
-//! Webhook endpoints, their leases and their delivery log.
+//! Webhook endpoints, their leases and their delivery log (SQL shared with
+//! SQLite). PostgreSQL text cannot hold U+0000 (see [`crate::text`]): no id
+//! holds it, so the lookups by id below find nothing for one that does, and
+//! a delivery's logged text has it replaced.
 
-use lanyard_store::{Delivery, EventPosition, Micros, NewDelivery, NewWebhook, StoreResult, TenantId, Webhook, WebhookProgress};
-use sqlx::postgres::PgRow;
-use sqlx::{Connection, PgConnection, Row};
+use lanyard_store::{Delivery, Micros, StoreResult, Webhook};
+use sqlx::PgConnection;
 
-use crate::error::db;
 use crate::text::has_nul;
 
-const COLUMNS: &str = "w.id, t.slug, w.url, w.secret, w.event_types, w.enabled, w.disabled_reason, w.created_at, \
-     w.cursor_tx, w.cursor_id, w.next_attempt_at, w.attempts, w.lease_owner, w.lease_until";
-const FROM: &str = "webhook_endpoints w LEFT JOIN tenants t ON t.id = w.tenant_id";
-
-fn webhook(row: &PgRow) -> StoreResult<Webhook> {
-    let types: Option<String> = row.try_get(4).map_err(db)?;
-    Ok(Webhook {
-        id: row.try_get(0).map_err(db)?,
-        tenant: row.try_get(1).map_err(db)?,
-        url: row.try_get(2).map_err(db)?,
-        secret: row.try_get(3).map_err(db)?,
-        event_types: types.map(|t| t.split(',').map(str::to_string).collect()),
-        enabled: row.try_get(5).map_err(db)?,
-        disabled_reason: row.try_get(6).map_err(db)?,
-        created_at: row.try_get(7).map_err(db)?,
-        cursor: EventPosition { tx_order: row.try_get(8).map_err(db)?, id: row.try_get(9).map_err(db)? },
-        next_attempt_at: row.try_get(10).map_err(db)?,
-        attempts: row.try_get(11).map_err(db)?,
-        lease_owner: row.try_get(12).map_err(db)?,
-        lease_until: row.try_get(13).map_err(db)?,
-    })
+mod sql {
+    lanyard_store::webhook_sql!(
+        sqlx::PgConnection,
+        row: sqlx::postgres::PgRow,
+        db_error: crate::error::db,
+        write_error: crate::error::db,
+        log_text: crate::text::audit_text
+    );
 }
 
-pub(crate) async fn create(conn: &mut PgConnection, new: &NewWebhook) -> StoreResult<Webhook> {
-    sqlx::query(
-        "INSERT INTO webhook_endpoints (id, tenant_id, url, secret, event_types, enabled, created_at, cursor_tx, cursor_id, \
-         next_attempt_at, attempts) VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $6, 0)",
-    )
-    .bind(&new.id)
-    .bind(new.tenant.map(|s| s.tenant_id()))
-    .bind(&new.url)
-    .bind(&new.secret)
-    .bind(new.event_types.as_ref().map(|t| t.join(",")))
-    .bind(new.created_at)
-    .bind(new.cursor.tx_order)
-    .bind(new.cursor.id)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    get(conn, &new.id).await?.ok_or(lanyard_store::StoreError::NotFound)
-}
+// The guarded functions below shadow their namesakes of this glob.
+pub(crate) use sql::*;
 
 pub(crate) async fn get(conn: &mut PgConnection, id: &str) -> StoreResult<Option<Webhook>> {
     if has_nul(id) {
         return Ok(None);
     }
-    let found = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE w.id = $1")).bind(id).fetch_all(&mut *conn).await.map_err(db)?;
-    found.first().map(webhook).transpose()
-}
-
-pub(crate) async fn list(conn: &mut PgConnection, tenant: Option<TenantId>) -> StoreResult<Vec<Webhook>> {
-    let found =
-        sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE ($1::bigint IS NULL OR w.tenant_id = $1) ORDER BY w.created_at, w.id"))
-            .bind(tenant)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db)?;
-    found.iter().map(webhook).collect()
+    sql::get(conn, id).await
 }
 
 pub(crate) async fn set_enabled(conn: &mut PgConnection, id: &str, enabled: bool, reason: Option<&str>, at: Micros) -> StoreResult<bool> {
     if has_nul(id) {
         return Ok(false);
     }
-    let done = sqlx::query(
-        "UPDATE webhook_endpoints SET enabled = $2, disabled_reason = $3, \
-         attempts = CASE WHEN $2 THEN 0 ELSE attempts END, \
-         next_attempt_at = CASE WHEN $2 THEN $4 ELSE next_attempt_at END WHERE id = $1",
-    )
-    .bind(id)
-    .bind(enabled)
-    .bind(reason.filter(|_| !enabled))
-    .bind(at)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(done.rows_affected() > 0)
+    sql::set_enabled(conn, id, enabled, reason, at).await
 }
 
 pub(crate) async fn delete(conn: &mut PgConnection, id: &str) -> StoreResult<bool> {
     if has_nul(id) {
         return Ok(false);
     }
-    let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1").bind(id).execute(&mut *conn).await.map_err(db)?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(crate) async fn due(conn: &mut PgConnection, now: Micros) -> StoreResult<Vec<Webhook>> {
-    let found = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE w.enabled AND w.next_attempt_at <= $1 \
-         AND (w.lease_until IS NULL OR w.lease_until < $1) ORDER BY w.next_attempt_at"
-    ))
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
-    found.iter().map(webhook).collect()
-}
-
-pub(crate) async fn lease(conn: &mut PgConnection, id: &str, owner: &str, until: Micros, now: Micros) -> StoreResult<Option<Webhook>> {
-    let done = sqlx::query(
-        "UPDATE webhook_endpoints SET lease_owner = $2, lease_until = $3 \
-         WHERE id = $1 AND enabled AND (lease_until IS NULL OR lease_until < $4)",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(until)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    get(conn, id).await
-}
-
-pub(crate) async fn release(conn: &mut PgConnection, id: &str, owner: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE webhook_endpoints SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2")
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-pub(crate) async fn record_progress(conn: &mut PgConnection, p: &WebhookProgress) -> StoreResult<bool> {
-    let mut tx = conn.begin().await.map_err(db)?;
-    let done = sqlx::query(
-        "UPDATE webhook_endpoints SET cursor_tx = $3, cursor_id = $4, attempts = $5, next_attempt_at = $6, lease_until = $7, \
-         enabled = ($8::text IS NULL), disabled_reason = $8 \
-         WHERE id = $1 AND lease_owner = $2 AND enabled",
-    )
-    .bind(&p.endpoint_id)
-    .bind(&p.lease_owner)
-    .bind(p.cursor.tx_order)
-    .bind(p.cursor.id)
-    .bind(p.attempts)
-    .bind(p.next_attempt_at)
-    .bind(p.lease_until)
-    .bind(&p.disable)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
-    if let Some(delivery) = &p.delivery {
-        insert_delivery(&mut tx, delivery).await?;
-    }
-    tx.commit().await.map_err(db)?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(crate) async fn insert_delivery(conn: &mut PgConnection, d: &NewDelivery) -> StoreResult<()> {
-    // The endpoint may be gone meanwhile: then there is nothing to log against.
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (endpoint_id, event_id, attempt, at, status, error, response, duration_ms, replay) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1)",
-    )
-    .bind(&d.endpoint_id)
-    .bind(d.event_id)
-    .bind(d.attempt)
-    .bind(d.at)
-    .bind(d.status)
-    .bind(d.error.as_deref().map(crate::text::audit_text))
-    .bind(d.response.as_deref().map(crate::text::audit_text))
-    .bind(d.duration_ms)
-    .bind(d.replay)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(())
+    sql::delete(conn, id).await
 }
 
 pub(crate) async fn deliveries(conn: &mut PgConnection, endpoint_id: &str, failed_only: bool, limit: i64) -> StoreResult<Vec<Delivery>> {
     if has_nul(endpoint_id) {
         return Ok(Vec::new());
     }
-    let found = sqlx::query(
-        "SELECT id, endpoint_id, event_id, attempt, at, status, error, response, duration_ms, replay FROM webhook_deliveries \
-         WHERE endpoint_id = $1 AND (NOT $2 OR status IS NULL OR status < 200 OR status > 299) ORDER BY id DESC LIMIT $3",
-    )
-    .bind(endpoint_id)
-    .bind(failed_only)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
-    found
-        .iter()
-        .map(|row| {
-            Ok(Delivery {
-                id: row.try_get(0).map_err(db)?,
-                delivery: NewDelivery {
-                    endpoint_id: row.try_get(1).map_err(db)?,
-                    event_id: row.try_get(2).map_err(db)?,
-                    attempt: row.try_get(3).map_err(db)?,
-                    at: row.try_get(4).map_err(db)?,
-                    status: row.try_get(5).map_err(db)?,
-                    error: row.try_get(6).map_err(db)?,
-                    response: row.try_get(7).map_err(db)?,
-                    duration_ms: row.try_get(8).map_err(db)?,
-                    replay: row.try_get(9).map_err(db)?,
-                },
-            })
-        })
-        .collect()
-}
-
-/// Rows deleted per statement: each batch is its own short write.
-pub(crate) const PRUNE_BATCH: u64 = 5000;
-
-pub(crate) async fn prune_deliveries_batch(conn: &mut PgConnection, before: Micros) -> StoreResult<u64> {
-    let done =
-        sqlx::query("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE at < $1 ORDER BY at LIMIT $2)")
-            .bind(before)
-            .bind(PRUNE_BATCH as i64)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-    Ok(done.rows_affected())
+    sql::deliveries(conn, endpoint_id, failed_only, limit).await
 }

@@ -3,15 +3,23 @@
 //! backends (SQLite now, PostgreSQL next) implement [`Store`] and [`StoreTx`].
 
 mod admin;
+mod admin_sql;
+mod api_key_sql;
+mod browse;
+mod event_sql;
 mod ledger;
 mod maps;
 mod oidc;
 mod records;
 mod sp_keys;
 mod sso;
+mod sso_sql;
+mod tenant_sql;
+mod webhook_sql;
 mod webhooks;
 
 pub use admin::*;
+pub use browse::{BrowseArg, BrowseCursor};
 pub use ledger::SeatLedger;
 pub use maps::{GROUP_SQL_MAP, USER_SQL_MAP};
 pub use oidc::*;
