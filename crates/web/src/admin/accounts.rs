@@ -12,7 +12,7 @@ use lanyard_domain::feed::CreatedApiKey;
 use lanyard_domain::store::{AdminAccount, AdminRole, ApiKey};
 use lanyard_domain::tenants::AdminError;
 
-use super::form::Fields;
+use super::form::operator_form;
 use super::page::{Chrome, PageError, render, time};
 use super::session::AdminSession;
 
@@ -117,13 +117,10 @@ pub async fn list(State(app): State<Lanyard>, session: AdminSession) -> Response
 
 /// Creates an account with a first password the operator hands over.
 pub async fn create(State(app): State<Lanyard>, session: AdminSession, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
-    if !fields.csrf_ok(&session.cookie) {
-        return PageError::Csrf.into_response();
-    }
-    if let Err(e) = app.operator_only(&session.principal) {
-        return PageError::from(e).into_response();
-    }
+    let fields = match operator_form(&app, &session, &body) {
+        Ok(fields) => fields,
+        Err(refused) => return refused.into_response(),
+    };
     let email = fields.get("email").unwrap_or_default().to_string();
     let role_field = fields.get("role").unwrap_or("operator").to_string();
     let role = match role_field.as_str() {
@@ -144,13 +141,10 @@ pub async fn create(State(app): State<Lanyard>, session: AdminSession, body: Byt
 
 /// Creates an API key (every tenant, or one) and shows its secret once.
 pub async fn create_key(State(app): State<Lanyard>, session: AdminSession, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
-    if !fields.csrf_ok(&session.cookie) {
-        return PageError::Csrf.into_response();
-    }
-    if let Err(e) = app.operator_only(&session.principal) {
-        return PageError::from(e).into_response();
-    }
+    let fields = match operator_form(&app, &session, &body) {
+        Ok(fields) => fields,
+        Err(refused) => return refused.into_response(),
+    };
     let tenant = fields.get("scope").filter(|s| *s != "all");
     match app.create_api_key(tenant, fields.get("label")).await {
         Ok(created) => page(&app, &session, StatusCode::OK, Shown { created_key: Some(created), ..Shown::default() }).await,
@@ -166,12 +160,8 @@ pub async fn create_key(State(app): State<Lanyard>, session: AdminSession, body:
 }
 
 pub async fn revoke_key(State(app): State<Lanyard>, session: AdminSession, Path(id): Path<String>, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
-    if !fields.csrf_ok(&session.cookie) {
-        return PageError::Csrf.into_response();
-    }
-    if let Err(e) = app.operator_only(&session.principal) {
-        return PageError::from(e).into_response();
+    if let Err(refused) = operator_form(&app, &session, &body) {
+        return refused.into_response();
     }
     match app.revoke_api_key(&id).await {
         Ok(()) => Redirect::to("/admin/accounts#api-keys").into_response(),

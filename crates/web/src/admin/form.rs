@@ -1,7 +1,22 @@
 //! Form bodies (`application/x-www-form-urlencoded`) and their CSRF check.
 
 use axum::body::Bytes;
+use lanyard_domain::Lanyard;
 use lanyard_domain::admin::csrf_matches;
+
+use super::page::PageError;
+use super::session::AdminSession;
+
+/// The fields of an operator-only form, once its CSRF token and the
+/// operator role are checked; else why it is refused.
+pub fn operator_form(app: &Lanyard, session: &AdminSession, body: &Bytes) -> Result<Fields, PageError> {
+    let fields = Fields::parse(body);
+    if !fields.csrf_ok(&session.cookie) {
+        return Err(PageError::Csrf);
+    }
+    app.operator_only(&session.principal)?;
+    Ok(fields)
+}
 
 pub struct Fields(Vec<(String, String)>);
 

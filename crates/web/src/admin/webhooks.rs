@@ -11,7 +11,7 @@ use lanyard_domain::events::EVENT_TYPES;
 use lanyard_domain::store::{Delivery, Webhook};
 use lanyard_domain::webhooks::CreatedWebhook;
 
-use super::form::Fields;
+use super::form::operator_form;
 use super::page::{Chrome, PageError, render, time};
 use super::session::AdminSession;
 
@@ -133,13 +133,10 @@ pub async fn list(State(app): State<Lanyard>, session: AdminSession) -> Response
 
 /// Adds an endpoint; the page shows its signing secret this once.
 pub async fn create(State(app): State<Lanyard>, session: AdminSession, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
-    if !fields.csrf_ok(&session.cookie) {
-        return PageError::Csrf.into_response();
-    }
-    if let Err(e) = app.operator_only(&session.principal) {
-        return PageError::from(e).into_response();
-    }
+    let fields = match operator_form(&app, &session, &body) {
+        Ok(fields) => fields,
+        Err(refused) => return refused.into_response(),
+    };
     let url = fields.get("url").unwrap_or_default().to_string();
     let tenant = fields.get("scope").filter(|s| *s != "all");
     let chosen: Vec<&str> = fields.all("event").collect();
@@ -182,12 +179,8 @@ pub async fn show(State(app): State<Lanyard>, session: AdminSession, Path(id): P
 
 /// Pause, resume or delete, from a form with the session's CSRF token.
 pub async fn act(State(app): State<Lanyard>, session: AdminSession, Path((id, action)): Path<(String, String)>, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
-    if !fields.csrf_ok(&session.cookie) {
-        return PageError::Csrf.into_response();
-    }
-    if let Err(e) = app.operator_only(&session.principal) {
-        return PageError::from(e).into_response();
+    if let Err(refused) = operator_form(&app, &session, &body) {
+        return refused.into_response();
     }
     let actor = session.principal.actor.clone();
     let done = match action.as_str() {
