@@ -158,7 +158,13 @@ async fn sigterm_finishes_the_requests_in_flight_then_exits() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // SIGTERM once the instance is writing: a fixed pause was too short on
+    // a loaded machine (nothing in flight yet, nothing answered).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.scim[0].get("/Users?count=0").await.body["totalResults"].as_u64().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "the instance stored nothing in 10 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert!(instance.terminate().await.success(), "a clean exit");
     let mut answered = 0;
     for t in tasks {
