@@ -19,10 +19,17 @@ impl Lanyard {
     /// Makes a signing key when there is none (first start). Instances
     /// starting together may each make one: all are published, the newest signs.
     pub async fn ensure_sp_key(&self) -> Result<(), SsoError> {
-        if self.store.sp_keys().sp_keys().await?.is_empty() {
-            self.rotate_sp_key().await?;
+        self.published_sp_keys().await.map(|_| ())
+    }
+
+    /// Every key, newest first; the first is made here when there is none.
+    async fn published_sp_keys(&self) -> Result<Vec<SpKeyRecord>, SsoError> {
+        let keys = self.store.sp_keys().sp_keys().await?;
+        if !keys.is_empty() {
+            return Ok(keys);
         }
-        Ok(())
+        self.rotate_sp_key().await?;
+        Ok(self.store.sp_keys().sp_keys().await?)
     }
 
     /// Adds a new key, which signs from now on; the older ones stay in the
@@ -51,18 +58,13 @@ impl Lanyard {
 
     /// The key that signs now, made if there is none yet.
     pub(super) async fn sp_signing_key(&self) -> Result<SpKey, SsoError> {
-        let newest = match self.store.sp_keys().sp_keys().await?.into_iter().next() {
-            Some(record) => record,
-            None => {
-                self.ensure_sp_key().await?;
-                self.store.sp_keys().sp_keys().await?.into_iter().next().ok_or_else(|| key_error("no SAML signing key"))?
-            }
-        };
+        let keys = self.published_sp_keys().await?;
+        let newest = keys.first().ok_or_else(|| key_error("no SAML signing key"))?;
         SpKey::from_der(&newest.private_key_der, &newest.certificate_der).map_err(key_error)
     }
 
-    /// Every published certificate (DER), newest first.
+    /// Every published certificate (DER), newest first; a key is made if there is none yet.
     pub async fn sp_certificates(&self) -> Result<Vec<Vec<u8>>, SsoError> {
-        Ok(self.store.sp_keys().sp_keys().await?.into_iter().map(|k| k.certificate_der).collect())
+        Ok(self.published_sp_keys().await?.into_iter().map(|k| k.certificate_der).collect())
     }
 }
