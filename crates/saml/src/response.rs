@@ -217,7 +217,7 @@ fn signed_document<'t>(xml_text: &'t str, response: Node<'_, '_>) -> Result<Cow<
             continue;
         }
         let attribute = prefix.map_or_else(|| "xmlns".to_string(), |p| format!("xmlns:{p}"));
-        inherited.push_str(&format!(" {attribute}=\"{}\"", xml::escape_attribute(namespace.uri())));
+        inherited.push_str(&format!(" {attribute}=\"{}\"", crate::sp_metadata::escape(namespace.uri())));
     }
     let name_end = start_tag.name_end;
     Ok(Cow::Owned(format!("{}{inherited}{}", &element[..name_end], &element[name_end..])))

@@ -93,11 +93,6 @@ pub fn start_tag(element: &str) -> Option<StartTag<'_>> {
     }
 }
 
-/// `value` escaped for a double-quoted attribute.
-pub fn escape_attribute(value: &str) -> String {
-    value.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
