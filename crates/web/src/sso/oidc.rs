@@ -59,9 +59,14 @@ async fn jwks(State(app): State<Lanyard>) -> Response {
     }
 }
 
-/// GET takes the query, POST the form (OpenID Connect Core §3.1.2.1).
+/// A request's parameters: the query of a GET, the form of a POST
+/// (OpenID Connect Core §3.1.2.1; RP-Initiated Logout §2).
+fn request_params(method: &Method, uri: &Uri, body: &Bytes) -> Vec<(String, String)> {
+    if method == Method::POST { form(body) } else { form(uri.query().unwrap_or_default().as_bytes()) }
+}
+
 async fn authorize(State(app): State<Lanyard>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let pairs = if method == Method::POST { form(&body) } else { form(uri.query().unwrap_or_default().as_bytes()) };
+    let pairs = request_params(&method, &uri, &body);
     let session = session_cookie(&headers);
     match app.oidc_authorize(&AuthorizeRequest::new(pairs), session.as_deref()).await {
         Ok(AuthorizeOutcome::Redirect(to) | AuthorizeOutcome::SignIn(to)) => redirect(&to),
@@ -90,9 +95,14 @@ async fn allowed_origin(app: &Lanyard, headers: &HeaderMap) -> Option<HeaderValu
 }
 
 /// CORS: lets a registered application's page read the answer.
-async fn with_cors(app: &Lanyard, headers: &HeaderMap, mut response: Response) -> Response {
+async fn with_cors(app: &Lanyard, headers: &HeaderMap, response: Response) -> Response {
+    let origin = allowed_origin(app, headers).await;
+    cors_headers(response, origin)
+}
+
+fn cors_headers(mut response: Response, origin: Option<HeaderValue>) -> Response {
     response.headers_mut().insert(VARY, HeaderValue::from_static("Origin"));
-    if let Some(origin) = allowed_origin(app, headers).await {
+    if let Some(origin) = origin {
         response.headers_mut().insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
     response
@@ -100,14 +110,15 @@ async fn with_cors(app: &Lanyard, headers: &HeaderMap, mut response: Response) -
 
 /// The CORS preflight of the token and userinfo endpoints.
 async fn preflight(State(app): State<Lanyard>, headers: HeaderMap) -> Response {
+    let origin = allowed_origin(&app, &headers).await;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if allowed_origin(&app, &headers).await.is_some() {
+    if origin.is_some() {
         let h = response.headers_mut();
         h.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
         h.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
         h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
-    with_cors(&app, &headers, response).await
+    cors_headers(response, origin)
 }
 
 async fn token(State(app): State<Lanyard>, headers: HeaderMap, body: Bytes) -> Response {
@@ -153,9 +164,9 @@ async fn userinfo_answer(app: &Lanyard, headers: &HeaderMap) -> Response {
     }
 }
 
-/// RP-Initiated Logout: GET takes the query, POST the form.
+/// RP-Initiated Logout.
 async fn logout(State(app): State<Lanyard>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let pairs = if method == Method::POST { form(&body) } else { form(uri.query().unwrap_or_default().as_bytes()) };
+    let pairs = request_params(&method, &uri, &body);
     match app.oidc_logout(&pairs, session_cookie(&headers).as_deref()).await {
         Ok(LogoutOutcome::Redirect(to)) => signed_out(&app, Some(&to)),
         Ok(LogoutOutcome::SignedOut) => signed_out(&app, None),
