@@ -51,19 +51,26 @@ pub struct SsoConnectionView {
 const MAX_METADATA_BYTES: usize = 1024 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Fields a SAML attribute can fill (the email is the NameID, emailAddress format).
-pub const ATTRIBUTE_FIELDS: &[&str] = &["given_name", "family_name", "groups"];
+/// Fields a SAML attribute can fill (the email is the NameID, emailAddress
+/// format), each with the attribute name it is read from by default.
+pub const DEFAULT_ATTRIBUTES: &[(&str, &str)] = &[("given_name", "givenName"), ("family_name", "sn"), ("groups", "groups")];
+
+/// The SAML attribute `field` is read from unless a connection says otherwise.
+pub fn default_attribute(field: &str) -> Option<&'static str> {
+    DEFAULT_ATTRIBUTES.iter().find(|(f, _)| *f == field).map(|(_, name)| *name)
+}
 
 /// The attribute mapping (our field → SAML attribute name, matched against
 /// an attribute's Name or FriendlyName): defaults, then the overrides.
 fn attribute_map(overrides: &[(String, String)]) -> Result<String, SsoError> {
     let mut map = serde_json::Map::new();
-    for (field, name) in [("given_name", "givenName"), ("family_name", "sn"), ("groups", "groups")] {
-        map.insert(field.into(), json!(name));
+    for (field, name) in DEFAULT_ATTRIBUTES {
+        map.insert((*field).into(), json!(name));
     }
     for (field, name) in overrides {
-        if !ATTRIBUTE_FIELDS.contains(&field.as_str()) {
-            return Err(SsoError::Invalid(format!("unknown attribute field {field:?}: one of {}", ATTRIBUTE_FIELDS.join(", "))));
+        if default_attribute(field).is_none() {
+            let fields: Vec<&str> = DEFAULT_ATTRIBUTES.iter().map(|(f, _)| *f).collect();
+            return Err(SsoError::Invalid(format!("unknown attribute field {field:?}: one of {}", fields.join(", "))));
         }
         if name.trim().is_empty() || name.len() > 1024 {
             return Err(SsoError::Invalid(format!("the SAML attribute name for {field} must be 1 to 1024 characters")));
@@ -260,11 +267,7 @@ impl Lanyard {
     /// The SP metadata XML of a connection (any tenant's: the id is in the URL).
     pub async fn sp_metadata_xml(&self, connection_id: &str) -> Result<Option<String>, SsoError> {
         let Some(connection) = self.store.sso_connection_by_id(connection_id).await? else { return Ok(None) };
-        let mut certificates = self.sp_certificates().await?;
-        if certificates.is_empty() {
-            self.ensure_sp_key().await?;
-            certificates = self.sp_certificates().await?;
-        }
+        let certificates = self.sp_certificates().await?;
         let sp = SpUrls::new(&self.config, &connection.id).sp_values();
         Ok(Some(lanyard_saml::sp_metadata::render(&sp, &certificates)))
     }

@@ -8,7 +8,7 @@ mod signin;
 mod sp_key;
 mod urls;
 
-pub use connections::{ATTRIBUTE_FIELDS, ConnectionInput, MetadataSource, SsoConnectionView, new_connection_id};
+pub use connections::{ConnectionInput, DEFAULT_ATTRIBUTES, MetadataSource, SsoConnectionView, default_attribute, new_connection_id};
 pub use lanyard_saml::{NAMEID_EMAIL, SamlError};
 pub use signin::{Refusal, SessionInfo, SignedIn};
 pub use urls::SpUrls;

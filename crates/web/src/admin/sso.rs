@@ -76,7 +76,8 @@ mod with_saml {
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Redirect, Response};
     use lanyard_domain::sso::{
-        ConnectionInput, IDP_KINDS, MetadataSource, NAMEID_EMAIL, SpUrls, SsoConnectionView, SsoError, new_connection_id,
+        ConnectionInput, DEFAULT_ATTRIBUTES, IDP_KINDS, MetadataSource, NAMEID_EMAIL, SpUrls, SsoConnectionView, SsoError,
+        default_attribute, new_connection_id,
     };
 
     use super::*;
@@ -236,6 +237,11 @@ mod with_saml {
         }
     }
 
+    /// The wizard's `attr_{field}` input: as sent, else the default attribute name.
+    fn attribute_field(fields: &Fields, field: &str) -> String {
+        fields.get(&format!("attr_{field}")).or(default_attribute(field)).unwrap_or_default().to_string()
+    }
+
     fn values_page(app: &Lanyard, session: &AdminSession, slug: &str, fields: &Fields, id: &str, error: Option<String>) -> Response {
         let idp = fields.get("idp").unwrap_or("generic").to_string();
         let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -256,9 +262,9 @@ mod with_saml {
             domains: fields.get("domains").unwrap_or_default().to_string(),
             jit: fields.get("jit").is_some(),
             allow_idp_initiated: fields.get("allow_idp_initiated").is_some(),
-            attr_given_name: fields.get("attr_given_name").unwrap_or("givenName").to_string(),
-            attr_family_name: fields.get("attr_family_name").unwrap_or("sn").to_string(),
-            attr_groups: fields.get("attr_groups").unwrap_or("groups").to_string(),
+            attr_given_name: attribute_field(fields, "given_name"),
+            attr_family_name: attribute_field(fields, "family_name"),
+            attr_groups: attribute_field(fields, "groups"),
             error,
         };
         render(status, &page)
@@ -313,9 +319,9 @@ mod with_saml {
                 return values_page(&app, &session, &tenant.slug, &fields, &id, Some(message));
             }
         };
-        let attributes = [("given_name", "attr_given_name"), ("family_name", "attr_family_name"), ("groups", "attr_groups")]
-            .into_iter()
-            .filter_map(|(field, input)| fields.get(input).map(|name| (field.to_string(), name.to_string())))
+        let attributes = DEFAULT_ATTRIBUTES
+            .iter()
+            .filter_map(|(field, _)| fields.get(&format!("attr_{field}")).map(|name| (field.to_string(), name.to_string())))
             .collect();
         let domains: Vec<String> = fields
             .get("domains")
