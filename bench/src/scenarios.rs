@@ -379,9 +379,8 @@ mod acs {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(response) = responses.get(i) else { break };
-                    let body = format!("SAMLResponse={}", form_urlencoded_value(response));
                     let start = Instant::now();
-                    let sent = http.post(&url).header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await;
+                    let sent = http.post(&url).form(&[("SAMLResponse", response)]).send().await;
                     match sent {
                         Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER => {}
                         Ok(r) => {
@@ -397,11 +396,5 @@ mod acs {
             }
         })
         .await)
-    }
-
-    /// Base64 in a form body: `+`, `/` and `=` escaped.
-    #[cfg(feature = "saml")]
-    fn form_urlencoded_value(value: &str) -> String {
-        value.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
     }
 }
