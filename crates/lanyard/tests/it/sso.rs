@@ -687,6 +687,16 @@ async fn sso_connections_from_the_command_line() {
     assert!(!ok && err.contains("certificate"), "metadata XML is no certificate: {err}");
     let (ok, _, err) = lanyard(db, &[&manual[..], &["--metadata-file", file]].concat());
     assert!(!ok && err.contains("cannot be used with"), "one IdP source only: {err}");
+
+    // The SP signing key: a rotation adds one, retiring keeps only the newest.
+    let (ok, out, err) = lanyard(db, &["--json", "sso", "rotate-sp-key"]);
+    assert!(ok, "{err}");
+    let rotated: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rotated["certificate_sha256"].as_str().map(|f| f.split(':').count()), Some(32), "{rotated}");
+    assert!(lanyard(db, &["sso", "rotate-sp-key"]).0);
+    let (ok, out, err) = lanyard(db, &["--json", "sso", "retire-sp-keys"]);
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["retired"], 1);
 }
 
 #[tokio::test]
