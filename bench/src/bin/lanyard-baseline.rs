@@ -1,27 +1,32 @@
 //! The machine's limit, for comparison with Lanyard's figures: the same
 //! HTTP stack (axum, hyper, tokio) and the same SQLite driver and settings
-//! (sqlx, WAL, synchronous=NORMAL, one writer and four readers) with no
-//! Lanyard in between.
+//! (sqlx, WAL, synchronous=NORMAL, one writer and four readers, lent by
+//! Lanyard's own connection pool) with no Lanyard in between.
 //!
 //! `lanyard-baseline LISTEN DB_FILE ROWS` seeds ROWS users (the JSON a
 //! Lanyard user holds) and serves `GET /hello` (a constant), `GET /read/{id}`
 //! (a primary-key read) and `POST /insert` (one insert).
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use lanyard_store_sqlite::pool::ConnPool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection, SqliteConnection};
 
 #[derive(Clone)]
 struct Pools {
-    reader: SqlitePool,
-    writer: SqlitePool,
+    reader: Arc<ConnPool>,
+    writer: Arc<ConnPool>,
 }
+
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -34,15 +39,20 @@ async fn main() -> anyhow::Result<()> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal);
-    let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-    sqlx::query("CREATE TABLE users (id INTEGER PRIMARY KEY, user_name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)").execute(&writer).await?;
-    seed(&writer, rows).await?;
-    let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+    let writer = ConnPool::open(&options, 1, ACQUIRE_TIMEOUT).await?;
+    {
+        let mut conn = writer.acquire().await?;
+        sqlx::query("CREATE TABLE users (id INTEGER PRIMARY KEY, user_name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)")
+            .execute(&mut *conn)
+            .await?;
+        seed(&mut conn, rows).await?;
+    }
+    let reader = ConnPool::open(&options.read_only(true), 4, ACQUIRE_TIMEOUT).await?;
     let app = Router::new()
         .route("/hello", get(|| async { "hello" }))
         .route("/read/{id}", get(read))
         .route("/insert", post(insert))
-        .with_state(Pools { reader, writer });
+        .with_state(Pools { reader: Arc::new(reader), writer: Arc::new(writer) });
     let listener = tokio::net::TcpListener::bind(listen).await?;
     axum::serve(listener, app).await?;
     Ok(())
@@ -54,7 +64,7 @@ fn doc(n: i64) -> String {
     )
 }
 
-async fn seed(writer: &SqlitePool, rows: i64) -> anyhow::Result<()> {
+async fn seed(writer: &mut SqliteConnection, rows: i64) -> anyhow::Result<()> {
     let mut tx = writer.begin().await?;
     for n in 0..rows {
         sqlx::query("INSERT INTO users (id, user_name, doc) VALUES (?1, ?2, ?3)")
@@ -69,9 +79,10 @@ async fn seed(writer: &SqlitePool, rows: i64) -> anyhow::Result<()> {
 }
 
 async fn read(State(p): State<Pools>, Path(id): Path<i64>) -> Result<String, StatusCode> {
+    let mut conn = p.reader.acquire().await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
     sqlx::query_scalar::<_, String>("SELECT doc FROM users WHERE id = ?1")
         .bind(id)
-        .fetch_optional(&p.reader)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
         .ok_or(StatusCode::NOT_FOUND)
@@ -79,10 +90,11 @@ async fn read(State(p): State<Pools>, Path(id): Path<i64>) -> Result<String, Sta
 
 async fn insert(State(p): State<Pools>, body: String) -> Result<String, StatusCode> {
     let n: i64 = rand_id();
+    let mut conn = p.writer.acquire().await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
     sqlx::query_scalar::<_, i64>("INSERT INTO users (user_name, doc) VALUES (?1, ?2) RETURNING id")
         .bind(format!("new{n}@bench.example.com"))
         .bind(body)
-        .fetch_one(&p.writer)
+        .fetch_one(&mut *conn)
         .await
         .map(|id| id.to_string())
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)

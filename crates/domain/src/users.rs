@@ -220,10 +220,17 @@ impl Lanyard {
             set_fields(&mut row, fields);
             row.version += 1;
             row.modified_at = now;
-            let mut seats = Seats { tx: tx.as_mut(), now, actor: &actor };
             let (action, seat_move) = match (was_active, row.active) {
-                (false, true) => ("user.reactivated", seats.activate(&mut row, "user.reactivated").await.map_err(scim_error)?),
-                (true, false) => ("user.suspended", seats.deactivate(&mut row, "user.suspended").await.map_err(scim_error)?),
+                (false, true) => {
+                    let mut seats = Seats { tx: tx.as_mut(), now, actor: &actor };
+                    ("user.reactivated", seats.activate(&mut row, "user.reactivated").await.map_err(scim_error)?)
+                }
+                (true, false) => {
+                    // A suspended user is signed out of single sign-on at once.
+                    tx.end_user_sessions(&row.id).await.map_err(scim_error)?;
+                    let mut seats = Seats { tx: tx.as_mut(), now, actor: &actor };
+                    ("user.suspended", seats.deactivate(&mut row, "user.suspended").await.map_err(scim_error)?)
+                }
                 _ => ("user.updated", None),
             };
             tx.update_user(&row).await.map_err(scim_error)?;
@@ -246,9 +253,6 @@ impl Lanyard {
             .await
             .map_err(scim_error)?;
             self.commit(tx).await.map_err(scim_error)?;
-            if was_active && !row.active {
-                self.end_sessions(caller, &row.id).await;
-            }
         }
         let resource = rendered.unwrap_or_else(|| user_json(&row, &refs, &caller.base_url));
         Ok(written_as(caller, &row, resource, projection))
@@ -266,6 +270,7 @@ impl Lanyard {
         check_if_match(if_match, row.version)?;
         let seat_move = Seats { tx: tx.as_mut(), now, actor: &actor }.deactivate(&mut row, "user.deleted").await.map_err(scim_error)?;
         tx.delete_user(id).await.map_err(scim_error)?;
+        tx.end_user_sessions(id).await.map_err(scim_error)?;
         crate::groups::user_left_groups(tx.as_mut(), now, id, &groups).await?;
         let data = json!({ "resource": user_json(&row, &[], &caller.base_url) });
         events::record(tx.as_mut(), now, "user.deleted", ("User", id), data).await.map_err(scim_error)?;
@@ -279,17 +284,7 @@ impl Lanyard {
             .await
             .map_err(scim_error)?;
         self.commit(tx).await.map_err(scim_error)?;
-        self.end_sessions(caller, id).await;
         Ok(())
-    }
-
-    /// Signs a suspended or deleted user out of single sign-on at once.
-    /// Best effort: every later use of a session or token checks the user
-    /// again anyway.
-    async fn end_sessions(&self, caller: &Caller, user_id: &str) {
-        if let Err(e) = self.store.oidc().end_user_sessions(caller.scope, user_id).await {
-            tracing::warn!(error = %e, "could not end the sessions of a suspended user");
-        }
     }
 
     pub async fn list_users(&self, caller: &Caller, params: &ListParams) -> Result<Value, ScimError> {

@@ -54,6 +54,10 @@ pub(crate) async fn open(url: &str, options: &PgOptions) -> StoreResult<PgPool> 
     PgPoolOptions::new()
         .max_connections(options.pool_size.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx already pings a connection when it comes back to the pool
+        // (and drops it if the server is gone); a second ping on the way
+        // out would add a round trip to every statement.
+        .test_before_acquire(false)
         .connect_with(connect)
         .await
         .map_err(|e| StoreError::Database(format!("cannot open the database: {e}")))

@@ -173,6 +173,12 @@ impl StoreTx for PgTx {
         self.note(done)
     }
 
+    async fn end_user_sessions(&mut self, id: &str) -> StoreResult<()> {
+        let (tenant, conn) = (self.tenant, self.conn()?);
+        let done = users::end_sessions(conn, tenant, id).await;
+        self.note(done)
+    }
+
     async fn group(&mut self, id: &str) -> StoreResult<Option<GroupRow>> {
         let (tenant, conn) = (self.tenant, self.conn()?);
         let found = groups::get(conn, tenant, id).await;

@@ -1,6 +1,6 @@
 //! The `users` table and its `user_emails` index rows.
 
-use lanyard_store::{MemberType, StoreResult, TenantId, UserGroupRef, UserRow};
+use lanyard_store::{MemberType, StoreResult, TenantId, USER_SESSION_TABLES, UserGroupRef, UserRow};
 use sqlx::{PgConnection, Row};
 
 use crate::bind::PgQuery;
@@ -114,6 +114,19 @@ async fn insert_emails(conn: &mut PgConnection, tenant: TenantId, user: &UserRow
 
 /// Deletes the user, its email rows and its group memberships (keeping
 /// those groups' member counts right); `false` when there is no such user.
+/// Deletes the user's sessions and tokens in one statement.
+pub(crate) async fn end_sessions(conn: &mut PgConnection, tenant: TenantId, id: &str) -> StoreResult<()> {
+    if has_nul(id) {
+        return Ok(());
+    }
+    let [first, rest @ ..] = USER_SESSION_TABLES;
+    let ctes: Vec<String> =
+        rest.iter().enumerate().map(|(n, table)| format!("d{n} AS (DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2)")).collect();
+    let sql = format!("WITH {} DELETE FROM {first} WHERE tenant_id = $1 AND user_id = $2", ctes.join(", "));
+    sqlx::query(&sql).bind(tenant).bind(id).execute(&mut *conn).await.map_err(db)?;
+    Ok(())
+}
+
 pub(crate) async fn delete(conn: &mut PgConnection, tenant: TenantId, id: &str) -> StoreResult<bool> {
     if has_nul(id) {
         return Ok(false);

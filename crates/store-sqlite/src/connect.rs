@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lanyard_store::{StoreError, StoreResult};
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+
+use crate::pool::ConnPool;
 
 /// How long a connection waits for another process's write lock before
 /// giving up with SQLITE_BUSY.
@@ -16,13 +17,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a caller waits for a pooled connection (the writer is shared
 /// by every write transaction of this process).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
-const READERS: u32 = 4;
+const READERS: usize = 4;
 /// After a checkpoint, the write-ahead log is truncated to at most this.
 const WAL_SIZE_LIMIT: &str = "16777216";
 
 pub(crate) struct Pools {
-    pub writer: SqlitePool,
-    pub reader: SqlitePool,
+    pub writer: ConnPool,
+    pub reader: ConnPool,
     /// The throwaway file standing in for an in-memory database.
     pub scratch: Option<ScratchFile>,
 }
@@ -86,21 +87,11 @@ pub(crate) async fn open(url: &str) -> StoreResult<Pools> {
     });
     // The writer switches the file to WAL (a persistent setting) before any
     // reader connects.
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(base.clone().journal_mode(SqliteJournalMode::Wal).pragma("journal_size_limit", WAL_SIZE_LIMIT))
+    let cannot_open = |e: sqlx::Error| StoreError::Database(format!("cannot open the database: {e}"));
+    let writer = ConnPool::open(&base.clone().journal_mode(SqliteJournalMode::Wal).pragma("journal_size_limit", WAL_SIZE_LIMIT), 1, ACQUIRE_TIMEOUT)
         .await
-        .map_err(|e| StoreError::Database(format!("cannot open the database: {e}")))?;
-    let reader = SqlitePoolOptions::new()
-        .max_connections(READERS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(base.pragma("query_only", "ON"))
-        .await
-        .map_err(|e| StoreError::Database(format!("cannot open the database: {e}")))?;
+        .map_err(cannot_open)?;
+    let reader = ConnPool::open(&base.pragma("query_only", "ON"), READERS, ACQUIRE_TIMEOUT).await.map_err(cannot_open)?;
     Ok(Pools { writer, reader, scratch })
 }
 

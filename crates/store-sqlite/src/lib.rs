@@ -19,6 +19,7 @@ mod events;
 mod groups;
 mod list;
 mod oidc;
+pub mod pool;
 mod rows;
 mod sso;
 mod tenants;
@@ -39,9 +40,7 @@ use lanyard_store::{
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sqlx::SqlitePool;
-use sqlx::pool::PoolConnection;
-use sqlx::{Connection, Sqlite};
+use sqlx::Connection;
 
 use crate::error::db;
 use crate::list::Listing;
@@ -54,7 +53,7 @@ const GROUPS: Listing<GroupRow> =
 
 pub struct SqliteStore {
     writer: Writer,
-    reader: SqlitePool,
+    reader: pool::ConnPool,
     _scratch: Option<connect::ScratchFile>,
 }
 
@@ -69,12 +68,12 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader: pools.reader, _scratch: pools.scratch })
     }
 
-    async fn read(&self) -> StoreResult<PoolConnection<Sqlite>> {
-        self.reader.acquire().await.map_err(db)
+    async fn read(&self) -> StoreResult<pool::Conn> {
+        self.reader.acquire().await
     }
 
     /// The writer, for the few writes outside a tenant transaction.
-    async fn write(&self) -> StoreResult<PoolConnection<Sqlite>> {
+    async fn write(&self) -> StoreResult<pool::Conn> {
         self.writer.acquire().await
     }
 }
@@ -82,13 +81,13 @@ impl SqliteStore {
 /// The one writer connection, and whether the last transaction on it was
 /// dropped without commit (it is rolled back before the next use).
 struct Writer {
-    pool: SqlitePool,
+    pool: pool::ConnPool,
     stale: Arc<AtomicBool>,
 }
 
 impl Writer {
-    async fn acquire(&self) -> StoreResult<PoolConnection<Sqlite>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+    async fn acquire(&self) -> StoreResult<pool::Conn> {
+        let mut conn = self.pool.acquire().await?;
         if self.stale.swap(false, Ordering::SeqCst) {
             // "no transaction is active" when the failure came before BEGIN ran.
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
@@ -100,7 +99,7 @@ impl Writer {
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.writer.pool).await.map_err(|e| StoreError::Database(format!("migration failed: {e}")))
+        MIGRATOR.run_direct(&mut *self.write().await?).await.map_err(|e| StoreError::Database(format!("migration failed: {e}")))
     }
 
     async fn ping(&self) -> StoreResult<()> {

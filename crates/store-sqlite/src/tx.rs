@@ -11,18 +11,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use lanyard_store::{
-    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, SeatLedger, StoreError, StoreResult, StoreTx, TenantId, UserGroupRef,
-    UserRow,
+    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, SeatLedger, StoreError, StoreResult, StoreTx, TenantId, USER_SESSION_TABLES,
+    UserGroupRef, UserRow,
 };
-use sqlx::Sqlite;
-use sqlx::pool::PoolConnection;
 
 use crate::batch::{Arg, Batch};
+use crate::pool::Conn;
 use crate::rows;
 use crate::{audit, events, groups, list, users};
 
 pub(crate) struct SqliteTx {
-    conn: PoolConnection<Sqlite>,
+    conn: Conn,
     tenant: TenantId,
     pending: Batch,
     /// The tenant's seat counters, read with the first statement that needs
@@ -35,7 +34,7 @@ pub(crate) struct SqliteTx {
 }
 
 impl SqliteTx {
-    pub fn begin(conn: PoolConnection<Sqlite>, tenant: TenantId, stale: Arc<AtomicBool>) -> Self {
+    pub fn begin(conn: Conn, tenant: TenantId, stale: Arc<AtomicBool>) -> Self {
         let mut pending = Batch::default();
         pending.push("BEGIN IMMEDIATE", Vec::new());
         SqliteTx { conn, tenant, pending, seats: SeatLedger::default(), sent: false, committed: false, stale }
@@ -157,6 +156,13 @@ impl StoreTx for SqliteTx {
     async fn delete_user(&mut self, id: &str) -> StoreResult<bool> {
         self.flush().await?;
         users::delete(&mut self.conn, self.tenant, id).await
+    }
+
+    async fn end_user_sessions(&mut self, id: &str) -> StoreResult<()> {
+        for table in USER_SESSION_TABLES {
+            self.pending.push(&format!("DELETE FROM {table} WHERE tenant_id = ?1 AND user_id = ?2"), vec![self.tenant.into(), id.into()]);
+        }
+        Ok(())
     }
 
     async fn group(&mut self, id: &str) -> StoreResult<Option<GroupRow>> {

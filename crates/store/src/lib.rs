@@ -258,6 +258,10 @@ pub trait Store: Send + Sync + 'static {
     async fn browse_users(&self, scope: TenantScope, query: &UserBrowse) -> StoreResult<BrowsePage<UserRow>>;
 }
 
+/// What [`StoreTx::end_user_sessions`] deletes: rows of these tables with
+/// the user's `tenant_id` and `user_id`.
+pub const USER_SESSION_TABLES: [&str; 3] = ["sso_sessions", "oidc_access_tokens", "oidc_refresh_tokens"];
+
 /// The writes of one tenant, atomic: nothing is visible before `commit`,
 /// and dropping the transaction rolls it back. A backend may defer writes
 /// whose answer is not needed and send them with the next statement, so a
@@ -283,6 +287,9 @@ pub trait StoreTx: Send {
     async fn update_user(&mut self, user: &UserRow) -> StoreResult<()>;
     /// Deletes the user and their group memberships; `false` when absent.
     async fn delete_user(&mut self, id: &str) -> StoreResult<bool>;
+    /// Ends the user's SSO sessions and revokes their access and refresh
+    /// tokens, with the suspension or deletion that calls for it.
+    async fn end_user_sessions(&mut self, id: &str) -> StoreResult<()>;
 
     async fn group(&mut self, id: &str) -> StoreResult<Option<GroupRow>>;
     async fn insert_group(&mut self, group: &GroupRow) -> StoreResult<()>;

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use crate::{Micros, StoreResult, TenantId, TenantScope};
+use crate::{Micros, StoreResult, TenantId};
 
 /// An application that signs people in through Lanyard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +131,6 @@ pub trait OidcStore: Send + Sync {
     /// Revokes the access and refresh tokens issued for a code (its whole
     /// refresh family); returns how many.
     async fn revoke_tokens_of_code(&self, code_hash: &[u8]) -> StoreResult<u64>;
-    /// Ends the user's SSO sessions and revokes their access and refresh tokens.
-    async fn end_user_sessions(&self, scope: TenantScope, user_id: &str) -> StoreResult<u64>;
     /// Ends one SSO session (sign-out) and revokes the access and refresh
     /// tokens issued from it.
     async fn end_session(&self, session_id: &str) -> StoreResult<u64>;
@@ -450,21 +448,6 @@ macro_rules! impl_oidc_store {
                 for (table, column) in tables {
                     let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
                         .bind(session_id)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err($db)?;
-                    ended += done.rows_affected();
-                }
-                Ok(ended)
-            }
-
-            async fn end_user_sessions(&self, scope: $crate::TenantScope, user_id: &str) -> $crate::StoreResult<u64> {
-                let mut conn = self.$write().await?;
-                let mut ended = 0;
-                for table in ["sso_sessions", "oidc_access_tokens", "oidc_refresh_tokens"] {
-                    let done = ::sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2"))
-                        .bind(scope.tenant_id())
-                        .bind(user_id)
                         .execute(&mut *conn)
                         .await
                         .map_err($db)?;

@@ -1,0 +1,90 @@
+//! A fixed set of SQLite connections, lent to one caller at a time.
+//!
+//! sqlx's pool pings a connection when it lends it and again when it gets
+//! it back. For SQLite each ping is a hand-off to the connection's worker
+//! thread and back: a one-statement read made three such trips instead of
+//! one, and the writer was held for two extra trips per transaction. A
+//! local file cannot hang up, so these connections are lent as they are.
+//! A caller dropped half-way through a statement is harmless: the worker
+//! finishes or resets the statement before it takes the next command.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use lanyard_store::{StoreError, StoreResult};
+use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
+
+pub struct ConnPool {
+    connections: Vec<Arc<AsyncMutex<SqliteConnection>>>,
+    /// Which of `connections` nobody holds.
+    free: Arc<Mutex<Vec<usize>>>,
+    /// One permit per free connection; waiters are served first come, first served.
+    permits: Arc<Semaphore>,
+    acquire_timeout: Duration,
+}
+
+/// A lent connection; it goes back to the pool when dropped.
+pub struct Conn {
+    conn: OwnedMutexGuard<SqliteConnection>,
+    slot: usize,
+    free: Arc<Mutex<Vec<usize>>>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl ConnPool {
+    /// Opens `size` connections with `options` (one after the other, so the
+    /// first may switch the file to WAL before the others open it).
+    pub async fn open(options: &SqliteConnectOptions, size: usize, acquire_timeout: Duration) -> Result<ConnPool, sqlx::Error> {
+        let mut connections = Vec::with_capacity(size);
+        for _ in 0..size.max(1) {
+            connections.push(Arc::new(AsyncMutex::new(options.connect().await?)));
+        }
+        Ok(ConnPool {
+            permits: Arc::new(Semaphore::new(connections.len())),
+            free: Arc::new(Mutex::new((0..connections.len()).collect())),
+            connections,
+            acquire_timeout,
+        })
+    }
+
+    /// A connection, waiting up to the acquire timeout for one to be free.
+    pub async fn acquire(&self) -> StoreResult<Conn> {
+        let permit = tokio::time::timeout(self.acquire_timeout, Arc::clone(&self.permits).acquire_owned())
+            .await
+            .map_err(|_| StoreError::Database("timed out waiting for a database connection".into()))?
+            .map_err(|_| StoreError::Database("the database is closed".into()))?;
+        // A permit is only ever held beside a free slot.
+        let slot = self.free.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let connection = slot.and_then(|slot| self.connections.get(slot));
+        let (Some(slot), Some(connection)) = (slot, connection) else {
+            return Err(StoreError::Database("no free database connection".into()));
+        };
+        // Its last holder may be between listing it free and unlocking it.
+        let conn = Arc::clone(connection).lock_owned().await;
+        Ok(Conn { conn, slot, free: Arc::clone(&self.free), _permit: permit })
+    }
+}
+
+impl Deref for Conn {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Listed free before the permit (dropped after this) lets a waiter in.
+        self.free.lock().unwrap_or_else(PoisonError::into_inner).push(self.slot);
+    }
+}
