@@ -88,9 +88,10 @@ pub(crate) async fn open(url: &str) -> StoreResult<Pools> {
     // The writer switches the file to WAL (a persistent setting) before any
     // reader connects.
     let cannot_open = |e: sqlx::Error| StoreError::Database(format!("cannot open the database: {e}"));
-    let writer = ConnPool::open(&base.clone().journal_mode(SqliteJournalMode::Wal).pragma("journal_size_limit", WAL_SIZE_LIMIT), 1, ACQUIRE_TIMEOUT)
-        .await
-        .map_err(cannot_open)?;
+    let writer =
+        ConnPool::open(&base.clone().journal_mode(SqliteJournalMode::Wal).pragma("journal_size_limit", WAL_SIZE_LIMIT), 1, ACQUIRE_TIMEOUT)
+            .await
+            .map_err(cannot_open)?;
     let reader = ConnPool::open(&base.pragma("query_only", "ON"), READERS, ACQUIRE_TIMEOUT).await.map_err(cannot_open)?;
     Ok(Pools { writer, reader, scratch })
 }

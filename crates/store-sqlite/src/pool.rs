@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use lanyard_store::{StoreError, StoreResult};
+use sqlx::ConnectOptions;
 use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::ConnectOptions;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 pub struct ConnPool {
@@ -86,5 +86,49 @@ impl Drop for Conn {
     fn drop(&mut self) {
         // Listed free before the permit (dropped after this) lets a waiter in.
         self.free.lock().unwrap_or_else(PoisonError::into_inner).push(self.slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn pool(size: usize, timeout: Duration) -> (tempfile::TempDir, ConnPool) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new().filename(dir.path().join("pool.db")).create_if_missing(true);
+        (dir, ConnPool::open(&options, size, timeout).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_lent_to_one_caller_at_a_time() {
+        let (_dir, pool) = pool(1, Duration::from_millis(100)).await;
+        let mut first = pool.acquire().await.unwrap();
+        sqlx::query("CREATE TEMP TABLE t (x)").execute(&mut *first).await.unwrap();
+        let waited = pool.acquire().await;
+        assert!(matches!(waited, Err(StoreError::Database(ref m)) if m.contains("timed out")), "the only connection is lent");
+        drop(first);
+        // The same connection comes back: its temporary table is still there.
+        let mut again = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (1)").execute(&mut *again).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn waiters_get_the_connections_as_they_come_back() {
+        let (_dir, pool) = pool(2, Duration::from_secs(5)).await;
+        let pool = Arc::new(pool);
+        let tasks: Vec<_> = (0..32)
+            .map(|n| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move {
+                    let mut conn = pool.acquire().await.unwrap();
+                    sqlx::query_scalar::<_, i64>("SELECT ?1").bind(n).fetch_one(&mut *conn).await.unwrap()
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        assert_eq!(answers, (0..32).collect::<Vec<i64>>());
     }
 }

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use lanyard_store::{
-    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, SeatLedger, StoreError, StoreResult, StoreTx, TenantId, USER_SESSION_TABLES,
-    UserGroupRef, UserRow,
+    GroupRow, MemberRef, NewAuditEvent, NewEvent, SeatCounters, SeatLedger, StoreError, StoreResult, StoreTx, TenantId,
+    USER_SESSION_TABLES, UserGroupRef, UserRow,
 };
 
 use crate::batch::{Arg, Batch};
