@@ -10,7 +10,7 @@ use rand::Rng;
 use crate::Args;
 use crate::report::Report;
 use crate::scenarios::plain_for_seconds;
-use crate::server::{peak_rss_kib, sibling, sqlite_bytes, wait_until_up};
+use crate::server::{cpu_seconds, peak_rss_kib, sibling, sqlite_bytes, wait_until_up};
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -33,6 +33,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let mut reports = Vec::new();
     for kind in ["hello", "read", "insert"] {
         let base = base.clone();
+        let cpu_before = cpu_seconds(pid);
         let outcome = plain_for_seconds(args.concurrency, args.seconds, move |http, _| match kind {
             "hello" => http.get(format!("{base}/hello")),
             "read" => http.get(format!("{base}/read/{}", rand::thread_rng().gen_range(1..=rows))),
@@ -40,7 +41,8 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         })
         .await;
         let bytes = sqlite_bytes(&file.to_string_lossy());
-        let report = Report::of(format!("baseline-{kind}"), args, &outcome, vec![peak_rss_kib(pid)], bytes);
+        let cpu = cpu_seconds(pid).zip(cpu_before).map(|(after, before)| after - before);
+        let report = Report::of(format!("baseline-{kind}"), args, &outcome, vec![peak_rss_kib(pid)], cpu, bytes);
         println!("{}", report.human());
         println!("{}", report.json());
         failed |= report.errors() > 0;

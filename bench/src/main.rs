@@ -109,8 +109,10 @@ async fn main() -> anyhow::Result<()> {
 /// Runs the scenario and prints the report (before the servers stop: their
 /// peak RSS is read from /proc).
 async fn measure(args: &Args, cluster: &server::Cluster) -> anyhow::Result<report::Report> {
+    let cpu_before = server::cluster_cpu_seconds(cluster);
     let result = scenarios::run(args, cluster).await?;
-    let report = report::Report::new(args, &result, cluster, cluster.db_bytes().await?);
+    let cpu = server::cluster_cpu_seconds(cluster).zip(cpu_before).map(|(after, before)| after - before);
+    let report = report::Report::new(args, &result, cluster, cpu, cluster.db_bytes().await?);
     println!("{}", report.human());
     let json = report.json();
     println!("{json}");

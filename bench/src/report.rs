@@ -23,6 +23,8 @@ pub struct Report {
     users_created: usize,
     /// Per instance; `None` where /proc could not be read.
     peak_rss_mib: Vec<Option<f64>>,
+    /// Server CPU time (all instances, user and system) per request.
+    cpu_us_per_request: Option<f64>,
     db_mib: f64,
 }
 
@@ -35,13 +37,14 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 impl Report {
-    pub fn new(args: &Args, o: &Outcome, cluster: &Cluster, db_bytes: u64) -> Report {
+    /// `cpu_seconds`: what the servers used during the run.
+    pub fn new(args: &Args, o: &Outcome, cluster: &Cluster, cpu_seconds: Option<f64>, db_bytes: u64) -> Report {
         let rss = cluster.instances.iter().map(|i| crate::server::peak_rss_kib(i.pid)).collect();
-        Report::of(format!("{:?}", args.scenario).to_lowercase(), args, o, rss, db_bytes)
+        Report::of(format!("{:?}", args.scenario).to_lowercase(), args, o, rss, cpu_seconds, db_bytes)
     }
 
     /// `rss_kib`: the peak RSS of each server process.
-    pub fn of(scenario: String, args: &Args, o: &Outcome, rss_kib: Vec<Option<u64>>, db_bytes: u64) -> Report {
+    pub fn of(scenario: String, args: &Args, o: &Outcome, rss_kib: Vec<Option<u64>>, cpu_seconds: Option<f64>, db_bytes: u64) -> Report {
         let mut lat = o.latencies.clone();
         lat.sort_unstable();
         let seconds = o.elapsed.as_secs_f64();
@@ -61,6 +64,7 @@ impl Report {
             max_ms: lat.last().copied().unwrap_or(0) as f64 / 1000.0,
             users_created: o.users_created,
             peak_rss_mib: rss_kib.iter().map(|k| k.map(|k| k as f64 / 1024.0)).collect(),
+            cpu_us_per_request: cpu_seconds.filter(|_| !lat.is_empty()).map(|s| s * 1e6 / lat.len() as f64),
             db_mib: db_bytes as f64 / (1024.0 * 1024.0),
         }
     }
@@ -81,7 +85,7 @@ impl Report {
     pub fn human(&self) -> String {
         let rss: Vec<String> = self.peak_rss_mib.iter().map(|m| m.map_or("?".into(), |m| format!("{m:.1}"))).collect();
         format!(
-            "{} ({}, {} instance(s), {} users, {} clients): {} requests in {:.2}s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {}{}; users created {}; server peak RSS {} MiB; database {:.1} MiB",
+            "{} ({}, {} instance(s), {} users, {} clients): {} requests in {:.2}s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {}{}; users created {}; server peak RSS {} MiB, CPU {} µs a request; database {:.1} MiB",
             self.scenario,
             self.database,
             self.instances,
@@ -97,6 +101,7 @@ impl Report {
             if self.error_samples.is_empty() { String::new() } else { format!(" {:?}", self.error_samples) },
             self.users_created,
             rss.join(" + "),
+            self.cpu_us_per_request.map_or("?".into(), |us| format!("{us:.0}")),
             self.db_mib
         )
     }
@@ -107,7 +112,8 @@ impl Report {
             "scenario": self.scenario, "database": self.database, "instances": self.instances, "users": self.users, "concurrency": self.concurrency, "requests": self.requests,
             "errors": self.errors, "error_samples": self.error_samples, "seconds": self.seconds, "rps": self.rps,
             "p50_ms": self.p50_ms, "p99_ms": self.p99_ms, "max_ms": self.max_ms, "users_created": self.users_created,
-            "peak_rss_mib": rss_max, "peak_rss_mib_sum": rss_sum, "peak_rss_mib_per_instance": self.peak_rss_mib, "db_mib": self.db_mib,
+            "peak_rss_mib": rss_max, "peak_rss_mib_sum": rss_sum, "peak_rss_mib_per_instance": self.peak_rss_mib,
+            "cpu_us_per_request": self.cpu_us_per_request, "db_mib": self.db_mib,
         })
     }
 }

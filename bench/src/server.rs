@@ -79,6 +79,21 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU time (user and system) a process has used so far, from /proc; the
+/// kernel counts it in ticks of 1/100 s on Linux.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) and its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |n: usize| fields.get(n).and_then(|v| v.parse::<u64>().ok());
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
+/// The summed CPU time of the instances, when /proc tells it for all.
+pub fn cluster_cpu_seconds(cluster: &Cluster) -> Option<f64> {
+    cluster.instances.iter().map(|i| cpu_seconds(i.pid)).sum()
+}
+
 /// The instances under test, their shared database and the seeded tenants.
 pub struct Cluster {
     pub seed: Seed,
