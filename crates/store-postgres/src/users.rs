@@ -112,8 +112,6 @@ async fn insert_emails(conn: &mut PgConnection, tenant: TenantId, user: &UserRow
     Ok(())
 }
 
-/// Deletes the user, its email rows and its group memberships (keeping
-/// those groups' member counts right); `false` when there is no such user.
 /// Deletes the user's sessions and tokens in one statement.
 pub(crate) async fn end_sessions(conn: &mut PgConnection, tenant: TenantId, id: &str) -> StoreResult<()> {
     if has_nul(id) {
@@ -127,6 +125,8 @@ pub(crate) async fn end_sessions(conn: &mut PgConnection, tenant: TenantId, id: 
     Ok(())
 }
 
+/// Deletes the user, its email rows and its group memberships (keeping
+/// those groups' member counts right); `false` when there is no such user.
 pub(crate) async fn delete(conn: &mut PgConnection, tenant: TenantId, id: &str) -> StoreResult<bool> {
     if has_nul(id) {
         return Ok(false);

@@ -6,6 +6,7 @@
 //! A transaction dropped uncommitted marks the connection stale; whoever
 //! takes the writer next rolls it back first ([`crate::Writer::acquire`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,13 +32,15 @@ pub(crate) struct SqliteTx {
     sent: bool,
     committed: bool,
     stale: Arc<AtomicBool>,
+    /// The users this transaction read or wrote, as it last saw them.
+    seen: HashMap<String, users::Indexed>,
 }
 
 impl SqliteTx {
     pub fn begin(conn: Conn, tenant: TenantId, stale: Arc<AtomicBool>) -> Self {
         let mut pending = Batch::default();
         pending.push("BEGIN IMMEDIATE", Vec::new());
-        SqliteTx { conn, tenant, pending, seats: SeatLedger::default(), sent: false, committed: false, stale }
+        SqliteTx { conn, tenant, pending, seats: SeatLedger::default(), sent: false, committed: false, stale, seen: HashMap::new() }
     }
 
     /// Sends the pending statements, for the operations that run their own.
@@ -49,6 +52,10 @@ impl SqliteTx {
     async fn fetch(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
         self.sent = true;
         self.pending.fetch(&mut self.conn, sql, args).await
+    }
+
+    fn saw(&mut self, user: &UserRow) {
+        self.seen.insert(user.id.clone(), users::Indexed::of(user));
     }
 
     /// The seat counters as this transaction sees them, read on first use.
@@ -121,12 +128,16 @@ impl StoreTx for SqliteTx {
 
     async fn oldest_pending(&mut self, n: i64) -> StoreResult<Vec<UserRow>> {
         let found = self.fetch(&users::oldest_pending_sql(), vec![self.tenant.into(), n.max(0).into()]).await?;
-        found.iter().map(rows::user).collect()
+        let users = found.iter().map(rows::user).collect::<StoreResult<Vec<UserRow>>>()?;
+        users.iter().for_each(|u| self.saw(u));
+        Ok(users)
     }
 
     async fn user(&mut self, id: &str) -> StoreResult<Option<UserRow>> {
         let found = self.fetch(&users::select_one_sql(), vec![self.tenant.into(), id.into()]).await?;
-        found.first().map(rows::user).transpose()
+        let user = found.first().map(rows::user).transpose()?;
+        user.iter().for_each(|u| self.saw(u));
+        Ok(user)
     }
 
     async fn user_with_groups(&mut self, id: &str) -> StoreResult<Option<(UserRow, Vec<UserGroupRef>)>> {
@@ -139,21 +150,26 @@ impl StoreTx for SqliteTx {
         let found = self.fetch(&sql, vec![self.tenant.into(), id.into()]).await?;
         let Some(row) = found.first() else { return Ok(None) };
         self.seats.read(seat_counters(row)?);
-        Ok(Some((rows::user(row)?, list::user_groups(row)?)))
+        let user = rows::user(row)?;
+        self.saw(&user);
+        Ok(Some((user, list::user_groups(row)?)))
     }
 
     async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()> {
         users::push_insert(&mut self.pending, self.tenant, user);
+        self.saw(user);
         Ok(())
     }
 
     /// Callers update a user they read in this transaction, so it exists.
     async fn update_user(&mut self, user: &UserRow) -> StoreResult<()> {
-        users::push_update(&mut self.pending, self.tenant, user);
+        users::push_update(&mut self.pending, self.tenant, user, self.seen.get(&user.id));
+        self.saw(user);
         Ok(())
     }
 
     async fn delete_user(&mut self, id: &str) -> StoreResult<bool> {
+        self.seen.remove(id);
         self.flush().await?;
         users::delete(&mut self.conn, self.tenant, id).await
     }

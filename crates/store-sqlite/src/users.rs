@@ -1,6 +1,6 @@
 //! The `users` table and its `user_emails` index rows.
 
-use lanyard_store::{MemberType, StoreResult, TenantId, UserGroupRef, UserRow};
+use lanyard_store::{EmailIndex, MemberType, SeatState, StoreResult, TenantId, UserGroupRef, UserRow};
 use sqlx::{Row, SqliteConnection};
 
 use crate::batch::{Arg, Batch};
@@ -16,9 +16,39 @@ pub(crate) async fn get(conn: &mut SqliteConnection, tenant: TenantId, id: &str)
     found.first().map(rows::user).transpose()
 }
 
-const USER_VALUES: &str = "user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, display_name_ci = ?7, \
-     active = ?8, doc = ?9, password_hash = ?10, version = ?11, created_at = ?12, modified_at = ?13, seat_status = ?14, \
-     seat_assigned_at = ?15, seat_pending_since = ?16";
+/// The columns that no index holds, written on every update.
+const UNINDEXED_VALUES: &str = "active = ?8, doc = ?9, password_hash = ?10, version = ?11, created_at = ?12, modified_at = ?13";
+/// The indexed columns, in groups written together.
+const USER_NAME_VALUES: &str = "user_name = ?3, user_name_ci = ?4";
+const EXTERNAL_ID_VALUES: &str = "external_id = ?5";
+const DISPLAY_NAME_VALUES: &str = "display_name = ?6, display_name_ci = ?7";
+const SEAT_VALUES: &str = "seat_status = ?14, seat_assigned_at = ?15, seat_pending_since = ?16";
+
+/// What a user's indexed columns and email rows hold, as a transaction read
+/// or wrote them: an update leaves out of its `SET` what did not change,
+/// since SQLite rewrites the entries of every index on a column in `SET`
+/// (whether its value changed or not), and each page it touches is written
+/// to the log again at commit.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Indexed {
+    user_name: String,
+    external_id: Option<String>,
+    display_name: Option<String>,
+    seat: SeatState,
+    emails: Vec<EmailIndex>,
+}
+
+impl Indexed {
+    pub fn of(user: &UserRow) -> Indexed {
+        Indexed {
+            user_name: user.user_name.clone(),
+            external_id: user.external_id.clone(),
+            display_name: user.display_name.clone(),
+            seat: user.seat,
+            emails: user.emails.clone(),
+        }
+    }
+}
 
 /// The parameters ?1..?16 of [`push_insert`] and [`push_update`].
 fn user_args(tenant: TenantId, user: &UserRow) -> Vec<Arg> {
@@ -53,11 +83,28 @@ pub(crate) fn push_insert(batch: &mut Batch, tenant: TenantId, user: &UserRow) {
     push_emails(batch, tenant, user);
 }
 
-/// Queues the replacement of every column of the user and its email rows.
-pub(crate) fn push_update(batch: &mut Batch, tenant: TenantId, user: &UserRow) {
-    batch.push(&format!("UPDATE users SET {USER_VALUES} WHERE tenant_id = ?1 AND id = ?2"), user_args(tenant, user));
-    batch.push("DELETE FROM user_emails WHERE tenant_id = ?1 AND user_id = ?2", vec![tenant.into(), user.id.as_str().into()]);
-    push_emails(batch, tenant, user);
+/// Queues the update of the user and its email rows: of everything when
+/// `before` is unknown, else of what differs from it (see [`Indexed`]).
+pub(crate) fn push_update(batch: &mut Batch, tenant: TenantId, user: &UserRow, before: Option<&Indexed>) {
+    let mut set = vec![UNINDEXED_VALUES];
+    let changed = |same: fn(&Indexed, &UserRow) -> bool| before.is_none_or(|b| !same(b, user));
+    if changed(|b, u| b.user_name == u.user_name) {
+        set.push(USER_NAME_VALUES);
+    }
+    if changed(|b, u| b.external_id == u.external_id) {
+        set.push(EXTERNAL_ID_VALUES);
+    }
+    if changed(|b, u| b.display_name == u.display_name) {
+        set.push(DISPLAY_NAME_VALUES);
+    }
+    if changed(|b, u| b.seat == u.seat) {
+        set.push(SEAT_VALUES);
+    }
+    batch.push(&format!("UPDATE users SET {} WHERE tenant_id = ?1 AND id = ?2", set.join(", ")), user_args(tenant, user));
+    if changed(|b, u| b.emails == u.emails) {
+        batch.push("DELETE FROM user_emails WHERE tenant_id = ?1 AND user_id = ?2", vec![tenant.into(), user.id.as_str().into()]);
+        push_emails(batch, tenant, user);
+    }
 }
 
 fn push_emails(batch: &mut Batch, tenant: TenantId, user: &UserRow) {

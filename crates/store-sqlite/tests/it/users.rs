@@ -41,6 +41,58 @@ async fn a_user_round_trips_and_is_replaced_and_deleted() {
     assert!(db.user_ids(acme, r#"emails.value eq "new@example.com""#).await.is_empty());
 }
 
+/// Reads user `u1`, changes it, writes it back in the same transaction.
+async fn update(db: &TestDb, scope: lanyard_store::TenantScope, change: impl Fn(&mut lanyard_store::UserRow)) {
+    let mut tx = db.tx(scope).await;
+    let mut row = tx.user("u1").await.unwrap().unwrap();
+    change(&mut row);
+    row.version += 1;
+    tx.update_user(&row).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.store.user(scope, "u1").await.unwrap(), Some(row), "the row reads back as written");
+}
+
+/// An update of a user read in the same transaction writes only the
+/// indexed columns that changed; every index must still follow each change.
+#[tokio::test]
+async fn an_update_after_a_read_keeps_every_index_right() {
+    let db = TestDb::new().await;
+    let acme = db.tenant("acme").await;
+    let extra = json!({"displayName": "Bob B", "externalId": "ext-b", "emails": [{"value": "bob@example.com", "type": "work"}]});
+    db.insert_users(acme, &[user("u1", "bob", extra.clone())]).await;
+    // Only unindexed columns change: every index still finds the user.
+    update(&db, acme, |u| {
+        u.active = false;
+        u.doc["active"] = json!(false);
+    })
+    .await;
+    assert_eq!(db.user_ids(acme, r#"userName eq "BOB""#).await, ["u1"]);
+    assert_eq!(db.user_ids(acme, r#"externalId eq "ext-b""#).await, ["u1"]);
+    assert_eq!(db.user_ids(acme, r#"displayName eq "bob b""#).await, ["u1"]);
+    assert_eq!(db.user_ids(acme, r#"emails.value eq "bob@example.com""#).await, ["u1"]);
+
+    // Each indexed column changes on its own.
+    update(&db, acme, |u| u.user_name = "robert".into()).await;
+    assert!(db.user_ids(acme, r#"userName eq "bob""#).await.is_empty());
+    assert_eq!(db.user_ids(acme, r#"userName eq "Robert""#).await, ["u1"]);
+    update(&db, acme, |u| u.external_id = None).await;
+    assert!(db.user_ids(acme, r#"externalId eq "ext-b""#).await.is_empty());
+    update(&db, acme, |u| u.display_name = Some("Rob".into())).await;
+    assert_eq!(db.user_ids(acme, r#"displayName eq "rob""#).await, ["u1"]);
+    // (Email rows are read back from the document.)
+    update(&db, acme, |u| {
+        u.emails[0].value = "rob@example.com".into();
+        u.doc["emails"][0]["value"] = json!("rob@example.com");
+    })
+    .await;
+    assert!(db.user_ids(acme, r#"emails.value eq "bob@example.com""#).await.is_empty());
+    assert_eq!(db.user_ids(acme, r#"emails.value eq "rob@example.com""#).await, ["u1"]);
+    update(&db, acme, |u| u.seat = SeatState { status: SeatStatus::Pending, assigned_at: None, pending_since: Some(7) }).await;
+    let mut tx = db.tx(acme).await;
+    assert_eq!(tx.oldest_pending(5).await.unwrap().iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["u1"]);
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn user_names_are_unique_per_tenant_case_insensitively() {
     let db = TestDb::new().await;
