@@ -136,7 +136,7 @@ impl Lanyard {
     /// start again from an empty one after fixing the cause).
     pub async fn import(&self, input: &mut dyn BufRead) -> Result<TransferCounts, TransferError> {
         let mut n = TransferCounts::default();
-        let mut batch = ImportBatch::default();
+        let mut batch = ImportBatch { refresh_at: FIRST_REFRESH, ..ImportBatch::default() };
         let mut scope: Option<TenantScope> = None;
         let mut line = String::new();
         let mut number = 0;
@@ -187,14 +187,22 @@ impl Lanyard {
         if let Some(s) = scope {
             batch.flush(self, s).await?;
         }
+        self.store.refresh_statistics().await?;
         Ok(n)
     }
 }
+
+/// Rows imported before the planner's statistics are first refreshed; each
+/// later refresh waits for four times as many (a handful in all).
+const FIRST_REFRESH: u64 = 2_000;
 
 /// Records of one tenant written in one transaction.
 #[derive(Default)]
 struct ImportBatch {
     records: Vec<Record>,
+    /// Rows written so far, and how many trigger the next statistics refresh.
+    written: u64,
+    refresh_at: u64,
 }
 
 impl ImportBatch {
@@ -203,6 +211,7 @@ impl ImportBatch {
             return Ok(());
         }
         let mut tx = app.store.begin(scope).await?;
+        self.written += self.records.len() as u64;
         for record in self.records.drain(..) {
             match record {
                 Record::User(user) => tx.insert_user(&user).await?,
@@ -215,6 +224,10 @@ impl ImportBatch {
             }
         }
         tx.commit().await?;
+        if self.written >= self.refresh_at {
+            app.store.refresh_statistics().await?;
+            self.refresh_at = self.written.saturating_mul(4);
+        }
         Ok(())
     }
 }

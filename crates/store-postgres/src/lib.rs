@@ -164,6 +164,14 @@ impl Store for PgStore {
         transfer::import_token(&mut *self.conn().await?, scope.tenant_id(), token, hash).await
     }
 
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE users, user_emails, groups, group_members, audit_events")
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>> {
         tenants::token_by_hash(&mut *self.conn().await?, hash).await
     }

@@ -154,6 +154,13 @@ impl Store for SqliteStore {
         transfer::import_token(&mut *self.write().await?, scope.tenant_id(), token, hash).await
     }
 
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        // SQLite plans its lookups by index without statistics; `optimize`
+        // gathers them where it judges they would help.
+        sqlx::query("PRAGMA optimize").execute(&mut *self.write().await?).await.map_err(db)?;
+        Ok(())
+    }
+
     async fn token_by_hash(&self, hash: &[u8]) -> StoreResult<Option<(TokenRecord, Tenant)>> {
         tenants::token_by_hash(&mut *self.read().await?, hash).await
     }

@@ -142,6 +142,11 @@ pub trait Store: Send + Sync + 'static {
     async fn tokens_with_hashes(&self, scope: TenantScope) -> StoreResult<Vec<(TokenRecord, Vec<u8>)>>;
     /// A token exactly as exported (id, hash, times, revocation).
     async fn import_token(&self, scope: TenantScope, token: &TokenRecord, hash: &[u8]) -> StoreResult<()>;
+    /// Refreshes the planner's statistics after a bulk load. PostgreSQL
+    /// plans (foreign-key checks included) made while a table was nearly
+    /// empty scan it whole; once it holds thousands of rows they must be
+    /// planned again, which new statistics cause.
+    async fn refresh_statistics(&self) -> StoreResult<()>;
 
     // ---- audit ----
     async fn list_audit(&self, scope: TenantScope, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
