@@ -313,6 +313,12 @@ async fn a_user_suspended_over_scim_is_signed_out_at_once() {
     assert_eq!(browser.me().await.0, 401, "the SSO session has ended");
     let page = browser.get(&authorize_path(&app, &challenge, &[])).await;
     assert!(page.location.unwrap().starts_with("/sso/login?"), "a new sign-in is needed");
+
+    // Ended, not only refused while suspended: they stay dead once the
+    // user is active again.
+    s.scim.patch(&format!("/Users/{alice}"), &patch_op(json!([{ "op": "replace", "path": "active", "value": true }]))).await.expect(200);
+    assert_eq!(userinfo(&s, access_token).await.0, 401, "the access token stays revoked");
+    assert_eq!(browser.me().await.0, 401, "the SSO session stays ended");
 }
 
 #[tokio::test]

@@ -65,6 +65,16 @@ async fn a_populated_database_round_trips_between_sqlite_and_postgres() {
     let counts: Value = serde_json::from_slice(&imported).unwrap();
     assert_eq!(counts, json!({"tenants": 2, "tokens": 3, "users": 5, "groups": 2, "members": 4, "audit_events": counts["audit_events"]}));
     assert!(counts["audit_events"].as_u64().unwrap() > 10);
+    // The import left the planner statistics of what it loaded (plans made
+    // on the empty tables would scan them whole).
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&pg.url).await.unwrap();
+    let analyzed: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN ('users', 'user_emails') ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(analyzed, ["user_emails", "users"]);
     let from_pg = lanyard(&pg.url, &["export"]).stdout;
     assert_eq!(records(&from_pg), records(&exported), "PostgreSQL holds exactly what SQLite held");
 
