@@ -1,7 +1,7 @@
 //! The machine's limit, for comparison with Lanyard's figures: the same
 //! HTTP stack (axum, hyper, tokio) and the same SQLite driver and settings
 //! (sqlx, WAL, synchronous=NORMAL, one writer and four readers, lent by
-//! Lanyard's own connection pool) with no Lanyard in between.
+//! Lanyard's own connection pool; mimalloc) with no Lanyard in between.
 //!
 //! `lanyard-baseline LISTEN DB_FILE ROWS` seeds ROWS users (the JSON a
 //! Lanyard user holds) and serves `GET /hello` (a constant), `GET /read/{id}`
@@ -19,6 +19,10 @@ use axum::routing::{get, post};
 use lanyard_store_sqlite::pool::ConnPool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
+
+/// The allocator `lanyard` uses, so the limit is measured alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Clone)]
 struct Pools {

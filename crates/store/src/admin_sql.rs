@@ -162,16 +162,21 @@ macro_rules! admin_sql {
         }
 
         /// Appends requests to their tenants' logs, then trims each log to
-        /// its newest `keep` rows.
+        /// its newest `keep` rows, in one transaction.
         pub(crate) async fn record_provisioning(
             conn: &mut $conn,
             requests: &[($crate::TenantId, $crate::ProvisioningRequest)],
             keep: i64,
         ) -> $crate::StoreResult<()> {
-            // Rows per INSERT: 6 parameters each, 1,200 a statement, far
-            // below SQLite's 32,766 and PostgreSQL's 65,535.
-            const INSERT_CHUNK: usize = 200;
-            for chunk in requests.chunks(INSERT_CHUNK) {
+            use ::sqlx::Connection as _;
+            let mut tx = conn.begin().await.map_err($db)?;
+            let mut rest = requests;
+            while !rest.is_empty() {
+                // Rows per INSERT come in a few fixed sizes, so each size's
+                // statement is prepared once and then found in the cache.
+                let rows = [32, 8, 1].into_iter().find(|&n| n <= rest.len()).unwrap_or(1);
+                let (chunk, after) = rest.split_at(rows.min(rest.len()));
+                rest = after;
                 let values = (0..chunk.len())
                     .map(|i| {
                         let p = i * 6;
@@ -184,7 +189,7 @@ macro_rules! admin_sql {
                 for (tenant, r) in chunk {
                     query = query.bind(tenant).bind(r.at).bind(&r.method).bind(&r.path).bind(i32::from(r.status)).bind(r.duration_micros);
                 }
-                query.execute(&mut *conn).await.map_err($write)?;
+                query.execute(&mut *tx).await.map_err($write)?;
             }
             let mut tenants: Vec<$crate::TenantId> = requests.iter().map(|(t, _)| *t).collect();
             tenants.sort_unstable();
@@ -196,11 +201,11 @@ macro_rules! admin_sql {
                 )
                 .bind(tenant)
                 .bind(keep)
-                .execute(&mut *conn)
+                .execute(&mut *tx)
                 .await
                 .map_err($db)?;
             }
-            Ok(())
+            tx.commit().await.map_err($write)
         }
 
         /// A tenant's newest requests, newest first.

@@ -63,7 +63,8 @@ impl IntoResponse for ApiError {
 }
 
 pub fn scim_json(status: StatusCode, body: &Value) -> Response {
-    let mut res = (status, body.to_string()).into_response();
+    // Straight into bytes: `to_string` goes through `fmt::Write`, a call per piece.
+    let mut res = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
     res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     res
 }

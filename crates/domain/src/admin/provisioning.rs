@@ -3,6 +3,9 @@
 //! Recording must not slow SCIM down, so the request path only offers the
 //! entry to a bounded channel (dropped when full); a background task
 //! writes batches and trims each tenant to the newest [`KEEP_PER_TENANT`].
+//! A batch holds only what would survive that trim: under a busy client,
+//! most requests are older than the newest few hundred before they are
+//! ever written.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -15,8 +18,6 @@ use tokio::sync::mpsc;
 pub const KEEP_PER_TENANT: i64 = 200;
 /// Entries waiting to be written at most; beyond it new ones are dropped.
 const QUEUE: usize = 8192;
-/// Entries written per batch at most.
-const BATCH: usize = 1000;
 /// How long the writer gathers entries before writing them.
 const GATHER: Duration = Duration::from_millis(200);
 
@@ -53,12 +54,10 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Entry>) {
     while let Some(first) = rx.recv().await {
         tokio::time::sleep(GATHER).await;
         let mut entries = vec![first];
-        while entries.len() < BATCH {
-            match rx.try_recv() {
-                Ok(entry) => entries.push(entry),
-                Err(_) => break,
-            }
+        while let Ok(entry) = rx.try_recv() {
+            entries.push(entry);
         }
+        let entries = newest_per_tenant(entries, KEEP_PER_TENANT as usize);
         let mut tenants: HashMap<String, Option<TenantId>> = HashMap::new();
         let mut rows = Vec::with_capacity(entries.len());
         for (slug, request) in entries {
@@ -80,5 +79,39 @@ async fn write_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Entry>) {
         {
             tracing::warn!(error = %e, entries = rows.len(), "cannot record provisioning requests");
         }
+    }
+}
+
+/// The newest `keep` entries of each tenant, oldest first.
+fn newest_per_tenant(entries: Vec<Entry>, keep: usize) -> Vec<Entry> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut newest: Vec<Entry> = entries
+        .into_iter()
+        .rev()
+        .filter(|(slug, _)| {
+            let count = seen.entry(slug.clone()).or_default();
+            *count += 1;
+            *count <= keep
+        })
+        .collect();
+    newest.reverse();
+    newest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(slug: &str, at: i64) -> Entry {
+        let request = ProvisioningRequest { at, method: "GET".into(), path: "/".into(), status: 200, duration_micros: 1 };
+        (slug.to_string(), request)
+    }
+
+    #[test]
+    fn a_batch_keeps_each_tenants_newest_entries_in_order() {
+        let entries = vec![entry("a", 1), entry("b", 2), entry("a", 3), entry("a", 4), entry("b", 5), entry("a", 6)];
+        let kept: Vec<(String, i64)> = newest_per_tenant(entries, 2).into_iter().map(|(slug, r)| (slug, r.at)).collect();
+        let expected = [("b", 2), ("a", 4), ("b", 5), ("a", 6)].map(|(s, at)| (s.to_string(), at));
+        assert_eq!(kept, expected);
     }
 }

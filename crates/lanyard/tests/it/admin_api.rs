@@ -183,6 +183,37 @@ async fn answers_match_the_documented_schemas() {
     }
 }
 
+/// More requests than a log keeps, in one batch and over several: the
+/// newest are kept, newest first, in whatever sizes they were written.
+#[tokio::test]
+async fn a_busy_clients_log_keeps_its_newest_requests() {
+    let (s, api) = server_with_key().await;
+    let acme = s.tenant("acme").await;
+    let keep = lanyard_domain::admin::KEEP_PER_TENANT as usize;
+    let total = keep + 61;
+    for n in 0..total {
+        acme.get(&format!("/Users/missing-{n}")).await.expect(404);
+    }
+    let expected: Vec<String> = (total - keep..total).rev().map(|n| format!("/scim/v2/acme/Users/missing-{n}")).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, _, requests) = api.send(Method::GET, "/api/v1/tenants/acme/provisioning-requests", None).await;
+        let paths: Vec<String> = requests.as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap_or_default().to_string()).collect();
+        if paths == expected {
+            assert!(requests.as_array().unwrap().iter().all(|r| r["status"] == 404 && r["method"] == "GET"), "{requests}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log holds {} entries, from {:?} to {:?}",
+            paths.len(),
+            paths.first(),
+            paths.last()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[cfg(feature = "saml")]
 #[tokio::test]
 async fn sso_connections_over_the_api_from_metadata_or_values_entered_by_hand() {
