@@ -174,8 +174,8 @@ macro_rules! admin_sql {
             while !rest.is_empty() {
                 // Rows per INSERT come in a few fixed sizes, so each size's
                 // statement is prepared once and then found in the cache.
-                let rows = [32, 8, 1].into_iter().find(|&n| n <= rest.len()).unwrap_or(1);
-                let (chunk, after) = rest.split_at(rows.min(rest.len()));
+                let rows = [32, 8, 1].into_iter().find(|&n| n <= rest.len()).unwrap_or(rest.len());
+                let (chunk, after) = rest.split_at(rows);
                 rest = after;
                 let values = (0..chunk.len())
                     .map(|i| {
