@@ -1,8 +1,9 @@
 //! Lanyard's embedded store: [`lanyard_store::Store`] on one SQLite file.
 //!
 //! The file is in WAL mode. Writes go through a single writer connection,
-//! each in a `BEGIN IMMEDIATE` transaction, so writers queue in this process
-//! instead of failing with SQLITE_BUSY; reads use a small pool of read-only
+//! in `BEGIN IMMEDIATE` transactions, so writers queue in this process
+//! instead of failing with SQLITE_BUSY; transactions that queue together
+//! commit together ([`writer`]). Reads use a small pool of read-only
 //! connections that never wait for the writer.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -27,6 +28,7 @@ mod transfer;
 mod tx;
 mod users;
 mod webhooks;
+mod writer;
 
 pub use dialect::SqliteDialect;
 
@@ -37,13 +39,11 @@ use lanyard_store::{
     SsoConnection, SsoRequest, SsoSession, Store, StoreError, StoreResult, StoreTx, Tenant, TenantId, TenantScope, TokenRecord,
     USER_SQL_MAP, UserBrowse, UserGroupRef, UserRow, Webhook, WebhookProgress,
 };
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use sqlx::Connection;
 
 use crate::error::db;
 use crate::list::Listing;
+use crate::writer::Writer;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -64,8 +64,7 @@ impl SqliteStore {
     /// Call [`Store::migrate`] before use.
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
         let pools = connect::open(url).await?;
-        let writer = Writer { pool: pools.writer, stale: Arc::new(AtomicBool::new(false)) };
-        Ok(SqliteStore { writer, reader: pools.reader, _scratch: pools.scratch })
+        Ok(SqliteStore { writer: Writer::new(pools.writer), reader: pools.reader, _scratch: pools.scratch })
     }
 
     async fn read(&self) -> StoreResult<pool::Conn> {
@@ -75,24 +74,6 @@ impl SqliteStore {
     /// The writer, for the few writes outside a tenant transaction.
     async fn write(&self) -> StoreResult<pool::Conn> {
         self.writer.acquire().await
-    }
-}
-
-/// The one writer connection, and whether the last transaction on it was
-/// dropped without commit (it is rolled back before the next use).
-struct Writer {
-    pool: pool::ConnPool,
-    stale: Arc<AtomicBool>,
-}
-
-impl Writer {
-    async fn acquire(&self) -> StoreResult<pool::Conn> {
-        let mut conn = self.pool.acquire().await?;
-        if self.stale.swap(false, Ordering::SeqCst) {
-            // "no transaction is active" when the failure came before BEGIN ran.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        }
-        Ok(conn)
     }
 }
 
@@ -433,7 +414,6 @@ impl Store for SqliteStore {
     }
 
     async fn begin(&self, scope: TenantScope) -> StoreResult<Box<dyn StoreTx>> {
-        let conn = self.writer.acquire().await?;
-        Ok(Box::new(tx::SqliteTx::begin(conn, scope.tenant_id(), self.writer.stale.clone())))
+        Ok(Box::new(tx::SqliteTx::begin(&self.writer, scope.tenant_id()).await?))
     }
 }

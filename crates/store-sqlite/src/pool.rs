@@ -9,6 +9,7 @@
 //! finishes or resets the statement before it takes the next command.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ pub struct ConnPool {
     free: Arc<Mutex<Vec<usize>>>,
     /// One permit per free connection; waiters are served first come, first served.
     permits: Arc<Semaphore>,
+    /// Callers waiting for a permit.
+    waiting: AtomicUsize,
     acquire_timeout: Duration,
 }
 
@@ -47,16 +50,19 @@ impl ConnPool {
             permits: Arc::new(Semaphore::new(connections.len())),
             free: Arc::new(Mutex::new((0..connections.len()).collect())),
             connections,
+            waiting: AtomicUsize::new(0),
             acquire_timeout,
         })
     }
 
     /// A connection, waiting up to the acquire timeout for one to be free.
     pub async fn acquire(&self) -> StoreResult<Conn> {
+        let waiting = Waiting::count(&self.waiting);
         let permit = tokio::time::timeout(self.acquire_timeout, Arc::clone(&self.permits).acquire_owned())
             .await
             .map_err(|_| StoreError::Database("timed out waiting for a database connection".into()))?
             .map_err(|_| StoreError::Database("the database is closed".into()))?;
+        drop(waiting);
         // A permit is only ever held beside a free slot.
         let slot = self.free.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let connection = slot.and_then(|slot| self.connections.get(slot));
@@ -66,6 +72,27 @@ impl ConnPool {
         // Its last holder may be between listing it free and unlocking it.
         let conn = Arc::clone(connection).lock_owned().await;
         Ok(Conn { conn, slot, free: Arc::clone(&self.free), _permit: permit })
+    }
+
+    /// How many callers wait for a connection now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+}
+
+/// One caller counted as waiting, until dropped (also when it gives up).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn count(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -1,14 +1,13 @@
 //! A tenant's write transaction on the writer connection.
 //!
 //! `BEGIN IMMEDIATE` takes the database's write lock, so a transaction never
-//! fails half-way with SQLITE_BUSY. Statements whose answers are not needed
-//! wait in a [`Batch`] and travel with the next one that is (or `COMMIT`).
-//! A transaction dropped uncommitted marks the connection stale; whoever
-//! takes the writer next rolls it back first ([`crate::Writer::acquire`]).
+//! fails half-way with SQLITE_BUSY; one that finds a group open joins it
+//! instead, in a savepoint ([`crate::writer`]). Statements whose answers are
+//! not needed wait in a [`Batch`] and travel with the next one that is (or
+//! `COMMIT`). A transaction dropped uncommitted tells the writer, and
+//! whoever takes the writer next undoes its work first.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use lanyard_store::{
@@ -19,6 +18,7 @@ use lanyard_store::{
 use crate::batch::{Arg, Batch};
 use crate::pool::Conn;
 use crate::rows;
+use crate::writer::{self, Role, Writer};
 use crate::{audit, events, groups, list, users};
 
 pub(crate) struct SqliteTx {
@@ -28,19 +28,32 @@ pub(crate) struct SqliteTx {
     /// The tenant's seat counters, read with the first statement that needs
     /// them and written back once before COMMIT.
     seats: SeatLedger,
-    /// Something reached the database: an open transaction to end.
+    /// Something reached the database: work to undo if not committed.
     sent: bool,
     committed: bool,
-    stale: Arc<AtomicBool>,
+    writer: Writer,
+    role: Role,
     /// The users this transaction read or wrote, as it last saw them.
     seen: HashMap<String, users::Indexed>,
 }
 
 impl SqliteTx {
-    pub fn begin(conn: Conn, tenant: TenantId, stale: Arc<AtomicBool>) -> Self {
+    pub async fn begin(writer: &Writer, tenant: TenantId) -> StoreResult<Self> {
+        let (conn, role) = writer.begin().await?;
         let mut pending = Batch::default();
-        pending.push("BEGIN IMMEDIATE", Vec::new());
-        SqliteTx { conn, tenant, pending, seats: SeatLedger::default(), sent: false, committed: false, stale, seen: HashMap::new() }
+        pending.push(if role == Role::Member { writer::JOIN } else { "BEGIN IMMEDIATE" }, Vec::new());
+        let writer = writer.clone();
+        Ok(SqliteTx {
+            conn,
+            tenant,
+            pending,
+            seats: SeatLedger::default(),
+            sent: false,
+            committed: false,
+            writer,
+            role,
+            seen: HashMap::new(),
+        })
     }
 
     /// Sends the pending statements, for the operations that run their own.
@@ -101,7 +114,7 @@ impl SqliteTx {
 impl Drop for SqliteTx {
     fn drop(&mut self) {
         if self.sent && !self.committed {
-            self.stale.store(true, Ordering::SeqCst);
+            self.writer.left_undone(self.role);
         }
     }
 }
@@ -243,9 +256,200 @@ impl StoreTx for SqliteTx {
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
         self.write_seats();
-        self.pending.push("COMMIT", Vec::new());
+        let writer = self.writer.clone();
+        if self.role == Role::Opener && !writer.should_defer(Role::Opener) {
+            self.pending.push("COMMIT", Vec::new());
+            self.flush().await?;
+            self.committed = true;
+            return Ok(());
+        }
+        if self.role == Role::Member {
+            self.pending.push(writer::LEAVE, Vec::new());
+        }
         self.flush().await?;
+        // Its work is the group's now: nothing of its own to undo.
         self.committed = true;
-        Ok(())
+        if self.role == Role::Opener || writer.should_defer(Role::Member) {
+            let outcome = writer.defer();
+            drop(self);
+            return outcome.committed().await;
+        }
+        // The group's last member commits for all, in a task of its own:
+        // the other members must hear the outcome even if this caller goes.
+        tokio::spawn(async move { self.writer.commit_group(&mut self.conn, None).await })
+            .await
+            .map_err(|e| StoreError::Database(format!("the commit failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Group commit ([`crate::writer`]) as transactions see it.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use lanyard_store::{NewTenant, SeatState, Store, TenantScope};
+    use serde_json::json;
+    use tokio::sync::oneshot;
+    use tokio::task::JoinHandle;
+
+    use super::*;
+    use crate::SqliteStore;
+
+    async fn store() -> (Arc<SqliteStore>, TenantScope) {
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        store.migrate().await.unwrap();
+        let tenant =
+            store.create_tenant(&NewTenant { slug: "a".into(), name: "A".into(), seat_limit: Some(20), created_at: 0 }).await.unwrap();
+        (Arc::new(store), TenantScope::of(&tenant))
+    }
+
+    fn user(id: &str) -> UserRow {
+        UserRow {
+            id: id.into(),
+            user_name: id.into(),
+            external_id: None,
+            display_name: None,
+            active: true,
+            emails: Vec::new(),
+            doc: json!({"userName": id}),
+            password_hash: None,
+            version: 1,
+            created_at: 0,
+            modified_at: 0,
+            seat: SeatState::NONE,
+        }
+    }
+
+    async fn begin(store: &SqliteStore, scope: TenantScope) -> SqliteTx {
+        SqliteTx::begin(&store.writer, scope.tenant_id()).await.unwrap()
+    }
+
+    type Work = Box<dyn FnOnce(SqliteTx) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<()>> + Send>> + Send>;
+
+    /// Starts `work` in a transaction that queues for the writer behind the
+    /// `queued` ones already waiting.
+    async fn queue(store: &Arc<SqliteStore>, scope: TenantScope, queued: usize, work: Work) -> JoinHandle<StoreResult<()>> {
+        let task = {
+            let store = Arc::clone(store);
+            tokio::spawn(async move { work(begin(&store, scope).await).await })
+        };
+        while store.writer.waiting() <= queued {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        task
+    }
+
+    fn commits(id: &'static str) -> Work {
+        Box::new(move |mut tx| {
+            Box::pin(async move {
+                tx.insert_user(&user(id)).await?;
+                Box::new(tx).commit().await
+            })
+        })
+    }
+
+    async fn exists(store: &SqliteStore, scope: TenantScope, id: &str) -> bool {
+        store.user(scope, id).await.unwrap().is_some()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_transactions_commit_together_and_a_failed_one_is_undone_alone() {
+        let (store, scope) = store().await;
+        let mut first = begin(&store, scope).await;
+        first.insert_user(&user("a")).await.unwrap();
+        first.flush().await.unwrap();
+        let second = queue(&store, scope, 0, commits("b")).await;
+        let failing: Work = Box::new(|mut tx| {
+            Box::pin(async move {
+                tx.insert_user(&user("c")).await?;
+                tx.flush().await?;
+                Err(StoreError::NotFound)
+            })
+        });
+        let failed = queue(&store, scope, 1, failing).await;
+        let (go, wait) = oneshot::channel::<()>();
+        let waits_to_commit: Work = Box::new(move |mut tx| {
+            Box::pin(async move {
+                let _ = wait.await;
+                tx.insert_user(&user("d")).await?;
+                Box::new(tx).commit().await
+            })
+        });
+        let last = queue(&store, scope, 2, waits_to_commit).await;
+        // Others wait: the first leaves its COMMIT to the group.
+        let first = tokio::spawn(Box::new(first).commit());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!first.is_finished() && !second.is_finished(), "answered before the group committed");
+        assert!(failed.is_finished());
+        assert!(!exists(&store, scope, "a").await, "readers see the group only once it commits");
+        go.send(()).unwrap();
+        for done in [first, second, last] {
+            done.await.unwrap().unwrap();
+        }
+        assert!(matches!(failed.await.unwrap(), Err(StoreError::NotFound)));
+        for (id, kept) in [("a", true), ("b", true), ("c", false), ("d", true)] {
+            assert_eq!(exists(&store, scope, id).await, kept, "{id}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_fails_every_member_and_keeps_nothing() {
+        let (store, scope) = store().await;
+        sqlx::query(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY); \
+             CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .execute(&mut *store.write().await.unwrap())
+        .await
+        .unwrap();
+        let mut first = begin(&store, scope).await;
+        first.insert_user(&user("a")).await.unwrap();
+        // Accepted now, refused by COMMIT.
+        let refused: Work = Box::new(|mut tx| {
+            Box::pin(async move {
+                tx.insert_user(&user("b")).await?;
+                tx.pending.push("INSERT INTO child VALUES (42)", Vec::new());
+                Box::new(tx).commit().await
+            })
+        });
+        let breaks_commit = queue(&store, scope, 0, refused).await;
+        let last = queue(&store, scope, 1, commits("c")).await;
+        let first = Box::new(first).commit().await;
+        for outcome in [first, breaks_commit.await.unwrap(), last.await.unwrap()] {
+            assert!(matches!(outcome, Err(StoreError::Database(ref m)) if m.contains("FOREIGN KEY")), "{outcome:?}");
+        }
+        for id in ["a", "b", "c"] {
+            assert!(!exists(&store, scope, id).await, "{id} was kept");
+        }
+        // The writer goes on.
+        commits("e")(begin(&store, scope).await).await.unwrap();
+        assert!(exists(&store, scope, "e").await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_transactions_never_give_out_more_seats_than_the_limit() {
+        let (store, scope) = store().await;
+        let tasks: Vec<_> = (0..64)
+            .map(|n| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move {
+                    let mut tx = store.begin(scope).await.unwrap();
+                    let took = tx.try_take_seat().await.unwrap();
+                    tx.insert_user(&user(&format!("u{n}"))).await.unwrap();
+                    tx.commit().await.unwrap();
+                    // Acknowledged means committed: readers see it.
+                    assert!(store.user(scope, &format!("u{n}")).await.unwrap().is_some());
+                    took
+                })
+            })
+            .collect();
+        let mut taken = 0;
+        for task in tasks {
+            taken += i64::from(task.await.unwrap());
+        }
+        assert_eq!(taken, 20);
+        assert_eq!(store.tenant(scope).await.unwrap().seats_assigned, 20);
     }
 }
