@@ -21,6 +21,7 @@ pub mod sso;
 pub mod tenants;
 mod transfer;
 mod users;
+mod verbatim;
 pub mod webhooks;
 
 use std::sync::Arc;

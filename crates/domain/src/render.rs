@@ -2,7 +2,8 @@
 
 use lanyard_scim::schema::{SEAT_SCHEMA, USER_SCHEMA};
 use lanyard_scim::time::format_micros;
-use lanyard_store::{GroupRow, MemberRow, UserGroupRef, UserRow};
+use lanyard_store::{GroupRow, MemberRow, SeatState, UserDoc, UserGroupRef, UserRow};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// The ETag of a version: weak, since representations vary with projection.
@@ -45,39 +46,113 @@ fn assemble(id: &str, doc: Value, (default_schemas, extra_schemas): (&[&str], &[
     Value::Object(out)
 }
 
+/// What a user's representation shows besides its stored document.
+pub(crate) struct UserFacts<'a> {
+    pub id: &'a str,
+    pub version: i64,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub seat: &'a SeatState,
+}
+
+impl<'a> From<&'a UserRow> for UserFacts<'a> {
+    fn from(row: &'a UserRow) -> Self {
+        UserFacts { id: &row.id, version: row.version, created_at: row.created_at, modified_at: row.modified_at, seat: &row.seat }
+    }
+}
+
+impl<'a> From<&'a UserDoc> for UserFacts<'a> {
+    fn from(user: &'a UserDoc) -> Self {
+        UserFacts { id: &user.id, version: user.version, created_at: user.created_at, modified_at: user.modified_at, seat: &user.seat }
+    }
+}
+
 pub fn user_json(row: &UserRow, groups: &[&UserGroupRef], base_url: &str) -> Value {
-    render_user(row, row.doc.clone(), groups, base_url)
+    render_user(&row.into(), row.doc.clone(), groups, base_url)
 }
 
 /// [`user_json`] of a row the caller no longer needs: its document is
 /// moved into the representation instead of copied.
 pub fn user_json_owned(mut row: UserRow, groups: &[&UserGroupRef], base_url: &str) -> Value {
     let doc = std::mem::take(&mut row.doc);
-    render_user(&row, doc, groups, base_url)
+    render_user(&(&row).into(), doc, groups, base_url)
 }
 
-/// The user of `row` whose stored document is `doc` (`row.doc` is not read).
-fn render_user(row: &UserRow, doc: Value, groups: &[&UserGroupRef], base_url: &str) -> Value {
+/// The user whose stored document is `doc`.
+pub(crate) fn render_user(user: &UserFacts, doc: Value, groups: &[&UserGroupRef], base_url: &str) -> Value {
     let mut extra = Vec::new();
     if !groups.is_empty() {
-        let list: Vec<Value> = groups
-            .iter()
-            .map(|g| json!({"value": g.group_id, "$ref": format!("{base_url}/Groups/{}", g.group_id), "display": g.display, "type": "direct"}))
-            .collect();
+        let list: Vec<Value> = groups.iter().map(|g| json!(GroupRef::of(g, base_url))).collect();
         extra.push(("groups".to_string(), Value::Array(list)));
     }
-    let mut seat = Map::new();
-    seat.insert("status".into(), json!(row.seat.status.as_str()));
-    if let Some(at) = row.seat.assigned_at {
-        seat.insert("assignedAt".into(), json!(format_micros(at)));
+    extra.push((SEAT_SCHEMA.to_string(), json!({ "seat": Seat::of(user.seat) })));
+    let meta = json!(UserMeta::of(user, base_url));
+    assemble(user.id, doc, (&[USER_SCHEMA], &[SEAT_SCHEMA]), extra, meta)
+}
+
+/// A user's group as its `groups` show it.
+#[derive(Serialize)]
+pub(crate) struct GroupRef<'a> {
+    value: &'a str,
+    #[serde(rename = "$ref")]
+    reference: String,
+    display: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+impl<'a> GroupRef<'a> {
+    pub fn of(group: &'a UserGroupRef, base_url: &str) -> Self {
+        GroupRef {
+            value: &group.group_id,
+            reference: format!("{base_url}/Groups/{}", group.group_id),
+            display: &group.display,
+            kind: "direct",
+        }
     }
-    if let Some(at) = row.seat.pending_since {
-        seat.insert("pendingSince".into(), json!(format_micros(at)));
+}
+
+/// The seat extension's `seat`.
+#[derive(Serialize)]
+pub(crate) struct Seat {
+    status: &'static str,
+    #[serde(rename = "assignedAt", skip_serializing_if = "Option::is_none")]
+    assigned_at: Option<String>,
+    #[serde(rename = "pendingSince", skip_serializing_if = "Option::is_none")]
+    pending_since: Option<String>,
+}
+
+impl Seat {
+    pub fn of(seat: &SeatState) -> Self {
+        Seat {
+            status: seat.status.as_str(),
+            assigned_at: seat.assigned_at.map(format_micros),
+            pending_since: seat.pending_since.map(format_micros),
+        }
     }
-    extra.push((SEAT_SCHEMA.to_string(), json!({ "seat": seat })));
-    let location = format!("{base_url}/Users/{}", row.id);
-    let meta = meta("User", row.created_at, row.modified_at, location, row.version);
-    assemble(&row.id, doc, (&[USER_SCHEMA], &[SEAT_SCHEMA]), extra, meta)
+}
+
+/// A user's `meta`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserMeta {
+    resource_type: &'static str,
+    created: String,
+    last_modified: String,
+    location: String,
+    version: String,
+}
+
+impl UserMeta {
+    pub fn of(user: &UserFacts, base_url: &str) -> Self {
+        UserMeta {
+            resource_type: "User",
+            created: format_micros(user.created_at),
+            last_modified: format_micros(user.modified_at),
+            location: format!("{base_url}/Users/{}", user.id),
+            version: etag(user.version),
+        }
+    }
 }
 
 /// `members` is `None` when the caller did not load them (projection

@@ -294,6 +294,43 @@ impl Lanyard {
         Ok(list_response(page.total, params.start_index, resources))
     }
 
+    /// [`Lanyard::list_users`] as the response body. With the default
+    /// projection each user's stored text is copied ([`crate::verbatim`]).
+    pub async fn list_users_json(&self, caller: &Caller, params: &ListParams) -> Result<Vec<u8>, ScimError> {
+        let (query, projection) = self.list_query(params, &USER_TYPE)?;
+        if !projection.is_default() {
+            let body = self.list_users(caller, params).await?;
+            return serde_json::to_vec(&body).map_err(unwritable);
+        }
+        let page = self.store.list_user_docs(caller.scope, &query).await.map_err(scim_error)?;
+        let by_user = groups_by_user(&page.user_groups);
+        let mut out = Vec::with_capacity(256 + 1024 * page.items.len());
+        let head = json!({
+            "schemas": [lanyard_scim::list::LIST_RESPONSE_SCHEMA],
+            "totalResults": page.total.max(0),
+            "startIndex": params.start_index.max(1),
+            "itemsPerPage": page.items.len(),
+        });
+        let written = serde_json::to_writer(&mut out, &head);
+        // The head without its closing brace, then the resources.
+        out.pop();
+        out.extend_from_slice(b",\"Resources\":[");
+        for (n, user) in page.items.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            let groups = by_user.get(user.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            if !crate::verbatim::write_user(&mut out, user, groups, &caller.base_url, &projection) {
+                let doc: Value = serde_json::from_str(&user.doc).map_err(unwritable)?;
+                let mut resource = crate::render::render_user(&user.into(), doc, groups, &caller.base_url);
+                projection.apply(&mut resource);
+                serde_json::to_writer(&mut out, &resource).map_err(unwritable)?;
+            }
+        }
+        out.extend_from_slice(b"]}");
+        written.map(|()| out).map_err(unwritable)
+    }
+
     pub(crate) fn list_query(
         &self,
         params: &ListParams,
@@ -334,10 +371,7 @@ fn written_as(caller: &Caller, row: &UserRow, mut resource: Value, projection: &
 /// Users as the client asked to see them; `groups` holds the direct
 /// groups of these users (empty when the projection leaves them out).
 pub(crate) fn render_users(caller: &Caller, rows: Vec<UserRow>, groups: &[UserGroupRef], projection: &Projection) -> Vec<Value> {
-    let mut by_user: HashMap<&str, Vec<&UserGroupRef>> = HashMap::new();
-    for g in groups {
-        by_user.entry(g.user_id.as_str()).or_default().push(g);
-    }
+    let by_user = groups_by_user(groups);
     rows.into_iter()
         .map(|row| {
             let mine = by_user.get(row.id.as_str()).map(Vec::as_slice).unwrap_or_default();
@@ -346,6 +380,20 @@ pub(crate) fn render_users(caller: &Caller, rows: Vec<UserRow>, groups: &[UserGr
             json
         })
         .collect()
+}
+
+/// A response that cannot be written (a stored document that is not JSON).
+fn unwritable(e: serde_json::Error) -> ScimError {
+    tracing::error!(error = %e, "cannot write a users response");
+    ScimError::internal()
+}
+
+fn groups_by_user(groups: &[UserGroupRef]) -> HashMap<&str, Vec<&UserGroupRef>> {
+    let mut by_user: HashMap<&str, Vec<&UserGroupRef>> = HashMap::new();
+    for g in groups {
+        by_user.entry(g.user_id.as_str()).or_default().push(g);
+    }
+    by_user
 }
 
 fn user_not_found() -> ScimError {

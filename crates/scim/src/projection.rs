@@ -152,6 +152,41 @@ impl Projection {
         included && !self.excluded.iter().any(|s| s.excludes(home, attr, sub))
     }
 
+    /// The default projection: `attributes` and `excludedAttributes` absent.
+    pub fn is_default(&self) -> bool {
+        self.only.is_none() && self.excluded.is_empty()
+    }
+
+    /// Would [`Projection::apply`] leave this top-level member of a stored
+    /// document exactly as it is? Judged from its key and its compact JSON
+    /// text, so a response can copy the stored text instead of rebuilding
+    /// it; only for the default projection, and `false` when unsure (an
+    /// empty object or array anywhere in it, which the projection drops).
+    /// `schemas` is the caller's to handle: see [`Projection::keeps_schema`].
+    pub fn keeps_verbatim(&self, key: &str, json: &str) -> bool {
+        let composite = json.starts_with('{') || json.starts_with('[');
+        if !self.is_default() || (composite && (json.contains("{}") || json.contains("[]"))) {
+            return false;
+        }
+        let by_default = |r: Returned| matches!(r, Returned::Default | Returned::Always);
+        let plain = |a: &AttrDef| by_default(a.returned) && a.sub_attributes.iter().all(|s| by_default(s.returned));
+        match keys::classify(self.rt, key) {
+            Key::Schemas => false,
+            Key::Attr(r) if r.sub.is_none() => plain(r.attr),
+            Key::Container(AttrHome::Extension(_), schema) => !json.starts_with('{') || schema.attributes.iter().all(plain),
+            _ => true,
+        }
+    }
+
+    /// Does a response keep `urn` in its `schemas`, given which top-level
+    /// keys it has? An extension's URN goes with its data.
+    pub fn keeps_schema(&self, urn: &str, has_key: impl Fn(&str) -> bool) -> bool {
+        match keys::schema_by_urn(self.rt, urn) {
+            Some((AttrHome::Extension(id), _)) => has_key(id),
+            _ => true,
+        }
+    }
+
     fn any_part_wanted(&self, home: AttrHome, attr: &AttrDef) -> bool {
         self.wanted(home, attr, None) || attr.sub_attributes.iter().any(|s| self.wanted(home, attr, Some(s)))
     }
@@ -181,14 +216,8 @@ impl Projection {
 
     fn prune_schemas(&self, obj: &mut Map<String, Value>) {
         let Some(Value::Array(urns)) = obj.get("schemas") else { return };
-        let kept: Vec<Value> = urns
-            .iter()
-            .filter(|urn| match urn.as_str().and_then(|u| keys::schema_by_urn(self.rt, u)) {
-                Some((AttrHome::Extension(id), _)) => obj.contains_key(id),
-                _ => true,
-            })
-            .cloned()
-            .collect();
+        let kept: Vec<Value> =
+            urns.iter().filter(|urn| urn.as_str().is_none_or(|u| self.keeps_schema(u, |id| obj.contains_key(id)))).cloned().collect();
         obj.insert("schemas".into(), Value::Array(kept));
     }
 }

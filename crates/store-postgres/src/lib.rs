@@ -46,7 +46,7 @@ use lanyard_store::{
     AdminAccount, ApiKey, AuditEvent, AuditQuery, BrowsePage, Delivery, Event, EventPosition, GROUP_SQL_MAP, GroupRow, IdpUpdate,
     ListQuery, MemberRow, Micros, NewAdminSession, NewApiKey, NewDelivery, NewTenant, NewToken, NewWebhook, Page, ProvisioningRequest,
     SsoConnection, SsoRequest, SsoSession, Store, StoreError, StoreResult, StoreTx, Tenant, TenantId, TenantScope, TokenRecord,
-    USER_SQL_MAP, UserBrowse, UserGroupRef, UserRow, Webhook, WebhookProgress,
+    USER_SQL_MAP, UserBrowse, UserDoc, UserGroupRef, UserRow, Webhook, WebhookProgress,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgPool, Postgres};
@@ -57,6 +57,8 @@ use crate::list::Listing;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const USERS: Listing<UserRow> = Listing { table: "users", alias: "u", columns: rows::USER_COLUMNS, map: &USER_SQL_MAP, decode: rows::user };
+const USER_DOCS: Listing<UserDoc> =
+    Listing { table: "users", alias: "u", columns: rows::USER_DOC_COLUMNS, map: &USER_SQL_MAP, decode: rows::user_doc };
 const GROUPS: Listing<GroupRow> =
     Listing { table: "groups", alias: "g", columns: rows::GROUP_COLUMNS, map: &GROUP_SQL_MAP, decode: rows::group };
 
@@ -202,6 +204,10 @@ impl Store for PgStore {
 
     async fn list_users(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserRow>> {
         list::list(&mut *self.conn().await?, scope.tenant_id(), &USERS, query).await
+    }
+
+    async fn list_user_docs(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserDoc>> {
+        list::list(&mut *self.conn().await?, scope.tenant_id(), &USER_DOCS, query).await
     }
 
     async fn groups_of_users(&self, scope: TenantScope, user_ids: &[String]) -> StoreResult<Vec<UserGroupRef>> {

@@ -2,7 +2,9 @@
 //! its decoder expects, qualified by the table's usual alias; `json`
 //! columns are read as text.
 
-use lanyard_store::{AuditEvent, EmailIndex, GroupRow, MemberType, NewAuditEvent, SeatState, SeatStatus, StoreError, StoreResult, UserRow};
+use lanyard_store::{
+    AuditEvent, EmailIndex, GroupRow, MemberType, NewAuditEvent, SeatState, SeatStatus, StoreError, StoreResult, UserDoc, UserRow,
+};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -14,8 +16,6 @@ pub(crate) const USER_COLUMNS: &str = "u.id, u.user_name, u.external_id, u.displ
 
 pub(crate) fn user(row: &PgRow) -> StoreResult<UserRow> {
     let doc = json(row.try_get(5).map_err(db)?)?;
-    let status: String = row.try_get(10).map_err(db)?;
-    let status = SeatStatus::parse(&status).ok_or_else(|| StoreError::Database(format!("unknown seat status {status:?}")))?;
     Ok(UserRow {
         id: row.try_get(0).map_err(db)?,
         user_name: row.try_get(1).map_err(db)?,
@@ -28,8 +28,29 @@ pub(crate) fn user(row: &PgRow) -> StoreResult<UserRow> {
         version: row.try_get(7).map_err(db)?,
         created_at: row.try_get(8).map_err(db)?,
         modified_at: row.try_get(9).map_err(db)?,
-        seat: SeatState { status, assigned_at: row.try_get(11).map_err(db)?, pending_since: row.try_get(12).map_err(db)? },
+        seat: seat(row, 10)?,
     })
+}
+
+pub(crate) const USER_DOC_COLUMNS: &str =
+    "u.id, u.doc::text, u.version, u.created_at, u.modified_at, u.seat_status, u.seat_assigned_at, u.seat_pending_since";
+
+pub(crate) fn user_doc(row: &PgRow) -> StoreResult<UserDoc> {
+    Ok(UserDoc {
+        id: row.try_get(0).map_err(db)?,
+        doc: row.try_get(1).map_err(db)?,
+        version: row.try_get(2).map_err(db)?,
+        created_at: row.try_get(3).map_err(db)?,
+        modified_at: row.try_get(4).map_err(db)?,
+        seat: seat(row, 5)?,
+    })
+}
+
+/// The seat columns from `first` on: status, assigned at, pending since.
+fn seat(row: &PgRow, first: usize) -> StoreResult<SeatState> {
+    let status: String = row.try_get(first).map_err(db)?;
+    let status = SeatStatus::parse(&status).ok_or_else(|| StoreError::Database(format!("unknown seat status {status:?}")))?;
+    Ok(SeatState { status, assigned_at: row.try_get(first + 1).map_err(db)?, pending_since: row.try_get(first + 2).map_err(db)? })
 }
 
 pub(crate) const GROUP_COLUMNS: &str =

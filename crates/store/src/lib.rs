@@ -125,6 +125,8 @@ pub trait Store: Send + Sync + 'static {
     // ---- users ----
     async fn user(&self, scope: TenantScope, id: &str) -> StoreResult<Option<UserRow>>;
     async fn list_users(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserRow>>;
+    /// [`Store::list_users`] with each document left as its stored text.
+    async fn list_user_docs(&self, scope: TenantScope, query: &ListQuery) -> StoreResult<Page<UserDoc>>;
     /// Direct group memberships of these users: `(user_id, group_id, group displayName)`.
     async fn groups_of_users(&self, scope: TenantScope, user_ids: &[String]) -> StoreResult<Vec<UserGroupRef>>;
 

@@ -142,6 +142,18 @@ pub struct UserRow {
     pub seat: SeatState,
 }
 
+/// A stored User as a response shows it when nothing in its document has
+/// to be read: the document is still the stored JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDoc {
+    pub id: String,
+    pub doc: String,
+    pub version: i64,
+    pub created_at: Micros,
+    pub modified_at: Micros,
+    pub seat: SeatState,
+}
+
 /// A stored Group, without its members (they live in their own table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRow {

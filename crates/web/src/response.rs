@@ -64,7 +64,12 @@ impl IntoResponse for ApiError {
 
 pub fn scim_json(status: StatusCode, body: &Value) -> Response {
     // Straight into bytes: `to_string` goes through `fmt::Write`, a call per piece.
-    let mut res = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    scim_json_bytes(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A body already written as JSON.
+pub fn scim_json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut res = (status, body).into_response();
     res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     res
 }

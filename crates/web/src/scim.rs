@@ -13,7 +13,7 @@ use lanyard_scim::projection::Projection;
 use lanyard_scim::schema::{GROUP_TYPE, ResourceTypeDef, USER_TYPE};
 
 use crate::extract::{Preconditions, QueryPairs, Scim, ScimBody};
-use crate::response::{ApiError, ApiResult, resource, scim_json};
+use crate::response::{ApiError, ApiResult, resource, scim_json, scim_json_bytes};
 use crate::state::AppState;
 
 const BASE: &str = "/scim/v2/{tenant}";
@@ -86,11 +86,11 @@ fn read(pre: &Preconditions, written: lanyard_domain::Written) -> ApiResult {
 // ---- Users ----
 
 async fn list_users(State(app): State<Lanyard>, Scim(c): Scim, q: QueryPairs) -> ApiResult {
-    ok_list(app.list_users(&c, &q.list_params()?).await?)
+    Ok(scim_json_bytes(StatusCode::OK, app.list_users_json(&c, &q.list_params()?).await?))
 }
 
 async fn search_users(State(app): State<Lanyard>, Scim(c): Scim, ScimBody(body): ScimBody) -> ApiResult {
-    ok_list(app.list_users(&c, &ListParams::from_search_body(&body)?).await?)
+    Ok(scim_json_bytes(StatusCode::OK, app.list_users_json(&c, &ListParams::from_search_body(&body)?).await?))
 }
 
 async fn create_user(State(app): State<Lanyard>, Scim(c): Scim, q: QueryPairs, ScimBody(body): ScimBody) -> ApiResult {
