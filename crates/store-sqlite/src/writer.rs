@@ -28,7 +28,7 @@ use crate::pool::{Conn, ConnPool};
 
 /// The most transactions committed together: a group waits for its last
 /// member's work, so an unbounded one would delay its first answer.
-const GROUP_LIMIT: usize = 8;
+const GROUP_LIMIT: usize = 16;
 
 /// A transaction that joins an open group runs inside this savepoint.
 pub(crate) const JOIN: &str = "SAVEPOINT member";
