@@ -32,7 +32,7 @@ use lanyard_store::{Store, StoreError};
 
 pub use auth::Caller;
 pub use lanyard_store as store;
-pub use resources::{Written, etag_matches};
+pub use resources::{Written, WrittenJson, etag_matches};
 pub use transfer::{Record, TransferCounts, TransferError};
 pub use users::new_user_row;
 

@@ -12,6 +12,14 @@ pub struct Written {
     pub location: String,
 }
 
+/// [`Written`] with the resource already written as JSON.
+#[derive(Debug, Clone)]
+pub struct WrittenJson {
+    pub body: Vec<u8>,
+    pub etag: String,
+    pub location: String,
+}
+
 fn opaque(tag: &str) -> &str {
     let tag = tag.trim();
     let tag = tag.strip_prefix("W/").unwrap_or(tag);

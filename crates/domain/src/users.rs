@@ -9,11 +9,11 @@ use lanyard_scim::patch;
 use lanyard_scim::projection::Projection;
 use lanyard_scim::resource;
 use lanyard_scim::schema::USER_TYPE;
-use lanyard_store::{EmailIndex, ListQuery, SeatState, UserGroupRef, UserRow};
+use lanyard_store::{EmailIndex, ListQuery, SeatState, UserDoc, UserGroupRef, UserRow};
 use serde_json::{Value, json};
 
 use crate::render::{etag, user_json, user_json_owned};
-use crate::resources::{Written, check_if_match, sort_attr};
+use crate::resources::{Written, WrittenJson, check_if_match, sort_attr};
 use crate::seats::Seats;
 use crate::{Caller, Lanyard, audit, events, now, retry_busy, scim_error};
 
@@ -320,15 +320,30 @@ impl Lanyard {
                 out.push(b',');
             }
             let groups = by_user.get(user.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-            if !crate::verbatim::write_user(&mut out, user, groups, &caller.base_url, &projection) {
-                let doc: Value = serde_json::from_str(&user.doc).map_err(unwritable)?;
-                let mut resource = crate::render::render_user(&user.into(), doc, groups, &caller.base_url);
-                projection.apply(&mut resource);
-                serde_json::to_writer(&mut out, &resource).map_err(unwritable)?;
-            }
+            write_user_json(&mut out, user, groups, &caller.base_url, &projection)?;
         }
         out.extend_from_slice(b"]}");
         written.map(|()| out).map_err(unwritable)
+    }
+
+    /// [`Lanyard::get_user`] as the response body. With the default
+    /// projection it is one query (the user with its groups) and the
+    /// stored text copied ([`crate::verbatim`]).
+    pub async fn get_user_json(&self, caller: &Caller, id: &str, projection: &Projection) -> Result<WrittenJson, ScimError> {
+        if !projection.is_default() {
+            let written = self.get_user(caller, id, projection).await?;
+            let body = serde_json::to_vec(&written.resource).map_err(unwritable)?;
+            return Ok(WrittenJson { body, etag: written.etag, location: written.location });
+        }
+        let filter = Filter::id_eq(id, &USER_TYPE).map_err(|_| user_not_found())?;
+        // Room for two, so that finding one is a page that is not full: no COUNT.
+        let query = ListQuery { filter: Some(filter), limit: 2, include_groups: true, ..ListQuery::default() };
+        let page = self.store.list_user_docs(caller.scope, &query).await.map_err(scim_error)?;
+        let user = page.items.first().ok_or_else(user_not_found)?;
+        let groups: Vec<&UserGroupRef> = page.user_groups.iter().collect();
+        let mut body = Vec::with_capacity(1024);
+        write_user_json(&mut body, user, &groups, &caller.base_url, projection)?;
+        Ok(WrittenJson { body, etag: etag(user.version), location: format!("{}/Users/{}", caller.base_url, user.id) })
     }
 
     pub(crate) fn list_query(
@@ -380,6 +395,24 @@ pub(crate) fn render_users(caller: &Caller, rows: Vec<UserRow>, groups: &[UserGr
             json
         })
         .collect()
+}
+
+/// Appends the user as `projection` shows it: its stored text copied when
+/// that gives the same JSON, else rendered the general way.
+fn write_user_json(
+    out: &mut Vec<u8>,
+    user: &UserDoc,
+    groups: &[&UserGroupRef],
+    base_url: &str,
+    projection: &Projection,
+) -> Result<(), ScimError> {
+    if crate::verbatim::write_user(out, user, groups, base_url, projection) {
+        return Ok(());
+    }
+    let doc: Value = serde_json::from_str(&user.doc).map_err(unwritable)?;
+    let mut resource = crate::render::render_user(&user.into(), doc, groups, base_url);
+    projection.apply(&mut resource);
+    serde_json::to_writer(out, &resource).map_err(unwritable)
 }
 
 /// A response that cannot be written (a stored document that is not JSON).

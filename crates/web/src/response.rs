@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::http::header::{CONTENT_TYPE, ETAG, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lanyard_domain::Written;
+use lanyard_domain::{Written, WrittenJson};
 use lanyard_scim::ScimError;
 use serde_json::Value;
 
@@ -76,11 +76,19 @@ pub fn scim_json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
 
 /// A single resource, with its ETag (and Location when created).
 pub fn resource(status: StatusCode, written: &Written) -> Response {
-    let mut res = scim_json(status, &written.resource);
-    if let Ok(v) = HeaderValue::from_str(&written.etag) {
+    located(scim_json(status, &written.resource), &written.etag, &written.location)
+}
+
+/// [`resource`] already written as JSON.
+pub fn resource_json(status: StatusCode, written: WrittenJson) -> Response {
+    located(scim_json_bytes(status, written.body), &written.etag, &written.location)
+}
+
+fn located(mut res: Response, etag: &str, location: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         res.headers_mut().insert(ETAG, v);
     }
-    if let (StatusCode::CREATED, Ok(v)) = (status, HeaderValue::from_str(&written.location)) {
+    if let (StatusCode::CREATED, Ok(v)) = (res.status(), HeaderValue::from_str(location)) {
         res.headers_mut().insert(LOCATION, v);
     }
     res

@@ -13,7 +13,7 @@ use lanyard_scim::projection::Projection;
 use lanyard_scim::schema::{GROUP_TYPE, ResourceTypeDef, USER_TYPE};
 
 use crate::extract::{Preconditions, QueryPairs, Scim, ScimBody};
-use crate::response::{ApiError, ApiResult, resource, scim_json, scim_json_bytes};
+use crate::response::{ApiError, ApiResult, resource, resource_json, scim_json, scim_json_bytes};
 use crate::state::AppState;
 
 const BASE: &str = "/scim/v2/{tenant}";
@@ -68,19 +68,20 @@ fn ok_list(body: serde_json::Value) -> ApiResult {
     Ok(scim_json(StatusCode::OK, &body))
 }
 
-/// A read: 304 when `If-None-Match` names the current version.
-fn read(pre: &Preconditions, written: lanyard_domain::Written) -> ApiResult {
-    let current = written.etag.trim_start_matches("W/").trim_matches('"').parse::<i64>().ok();
+/// A read: 304 when `If-None-Match` names the current version `etag`,
+/// else `respond()`.
+fn read(pre: &Preconditions, etag: &str, respond: impl FnOnce() -> Response) -> ApiResult {
+    let current = etag.trim_start_matches("W/").trim_matches('"').parse::<i64>().ok();
     if let (Some(h), Some(v)) = (&pre.if_none_match, current)
         && etag_matches(h, v)
     {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(v) = written.etag.parse() {
+        if let Ok(v) = etag.parse() {
             res.headers_mut().insert(axum::http::header::ETAG, v);
         }
         return Ok(res);
     }
-    Ok(resource(StatusCode::OK, &written))
+    Ok(respond())
 }
 
 // ---- Users ----
@@ -105,7 +106,9 @@ async fn get_user(
     q: QueryPairs,
     pre: Preconditions,
 ) -> ApiResult {
-    read(&pre, app.get_user(&c, &id, &projection(&q, &USER_TYPE)?).await?)
+    let written = app.get_user_json(&c, &id, &projection(&q, &USER_TYPE)?).await?;
+    let etag = written.etag.clone();
+    read(&pre, &etag, move || resource_json(StatusCode::OK, written))
 }
 
 async fn replace_user(
@@ -159,7 +162,8 @@ async fn get_group(
     q: QueryPairs,
     pre: Preconditions,
 ) -> ApiResult {
-    read(&pre, app.get_group(&c, &id, &projection(&q, &GROUP_TYPE)?).await?)
+    let written = app.get_group(&c, &id, &projection(&q, &GROUP_TYPE)?).await?;
+    read(&pre, &written.etag, || resource(StatusCode::OK, &written))
 }
 
 async fn replace_group(

@@ -58,6 +58,20 @@ async fn unknown_paths_are_404_and_unsupported_methods_405_with_scim_bodies() {
 }
 
 #[tokio::test]
+async fn a_user_id_is_matched_as_a_whole_whatever_it_holds() {
+    let s = TestServer::start().await;
+    let scim = s.tenant("acme").await;
+    let id = scim.post("/Users", &json!({"userName": "ann"})).await.expect(201).body["id"].as_str().unwrap().to_string();
+    assert_eq!(scim.get(&format!("/Users/{id}")).await.expect(200).body["userName"], "ann");
+    // A GET by id is an `id eq` lookup: what the id holds must stay one value.
+    for crafted in ["x%22%20or%20id%20pr%20or%20id%20eq%20%22y", "x%5C%22%20or%20id%20pr%20or%20%22", "%22", "%5C", &"a".repeat(5000)] {
+        scim.get(&format!("/Users/{crafted}")).await.expect_error(404, None);
+    }
+    let escaped = format!("/Users/{}", id.replace('-', "%2D"));
+    assert_eq!(scim.get(&escaped).await.expect(200).body["id"], id.as_str());
+}
+
+#[tokio::test]
 async fn bad_list_parameters_are_400() {
     let s = TestServer::start().await;
     let scim = s.tenant("acme").await;

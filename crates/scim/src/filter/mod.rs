@@ -61,6 +61,14 @@ impl Filter {
         Ok(Filter { ast, resource_type })
     }
 
+    /// `id eq "<id>"`: one resource by id, through the same SQL as any
+    /// filter. An id no filter can carry (too long) matches nothing anyone
+    /// stored, so the caller answers 404.
+    pub fn id_eq(id: &str, resource_type: &'static ResourceTypeDef) -> Result<Filter, ScimError> {
+        let literal = serde_json::to_string(id).map_err(|e| ScimError::invalid_filter(format!("unusable id: {e}")))?;
+        Filter::parse(&format!("id eq {literal}"), resource_type)
+    }
+
     pub fn resource_type(&self) -> &'static ResourceTypeDef {
         self.resource_type
     }
