@@ -11,14 +11,25 @@ pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
 }
 
-fn meta(resource_type: &str, created: i64, modified: i64, location: String, version: i64) -> Value {
-    json!({
-        "resourceType": resource_type,
-        "created": format_micros(created),
-        "lastModified": format_micros(modified),
-        "location": location,
-        "version": etag(version),
-    })
+/// A resource's `meta`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Meta {
+    resource_type: &'static str,
+    created: String,
+    last_modified: String,
+    location: String,
+    version: String,
+}
+
+impl Meta {
+    fn new(resource_type: &'static str, created: i64, modified: i64, location: String, version: i64) -> Self {
+        Meta { resource_type, created: format_micros(created), last_modified: format_micros(modified), location, version: etag(version) }
+    }
+
+    pub fn of_user(user: &UserFacts, base_url: &str) -> Self {
+        Meta::new("User", user.created_at, user.modified_at, format!("{base_url}/Users/{}", user.id), user.version)
+    }
 }
 
 /// `schemas` (`default_schemas` when the document has none), `id`, then
@@ -86,7 +97,7 @@ pub(crate) fn render_user(user: &UserFacts, doc: Value, groups: &[&UserGroupRef]
         extra.push(("groups".to_string(), Value::Array(list)));
     }
     extra.push((SEAT_SCHEMA.to_string(), json!({ "seat": Seat::of(user.seat) })));
-    let meta = json!(UserMeta::of(user, base_url));
+    let meta = json!(Meta::of_user(user, base_url));
     assemble(user.id, doc, (&[USER_SCHEMA], &[SEAT_SCHEMA]), extra, meta)
 }
 
@@ -132,29 +143,6 @@ impl Seat {
     }
 }
 
-/// A user's `meta`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct UserMeta {
-    resource_type: &'static str,
-    created: String,
-    last_modified: String,
-    location: String,
-    version: String,
-}
-
-impl UserMeta {
-    pub fn of(user: &UserFacts, base_url: &str) -> Self {
-        UserMeta {
-            resource_type: "User",
-            created: format_micros(user.created_at),
-            last_modified: format_micros(user.modified_at),
-            location: format!("{base_url}/Users/{}", user.id),
-            version: etag(user.version),
-        }
-    }
-}
-
 /// `members` is `None` when the caller did not load them (projection
 /// excludes them); otherwise the members of this group.
 pub fn group_json(row: &GroupRow, members: Option<&[&MemberRow]>, base_url: &str) -> Value {
@@ -180,6 +168,6 @@ pub fn group_json(row: &GroupRow, members: Option<&[&MemberRow]>, base_url: &str
         extra.push(("members".to_string(), Value::Array(list)));
     }
     let location = format!("{base_url}/Groups/{}", row.id);
-    let meta = meta("Group", row.created_at, row.modified_at, location, row.version);
+    let meta = json!(Meta::new("Group", row.created_at, row.modified_at, location, row.version));
     assemble(&row.id, row.doc.clone(), (&[], &[]), extra, meta)
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use lanyard_scim::ScimError;
 use lanyard_scim::filter::Filter;
-use lanyard_scim::list::{ListParams, list_response};
+use lanyard_scim::list::{ListParams, list_head, list_response};
 use lanyard_scim::patch;
 use lanyard_scim::projection::Projection;
 use lanyard_scim::resource;
@@ -289,8 +289,19 @@ impl Lanyard {
 
     pub async fn list_users(&self, caller: &Caller, params: &ListParams) -> Result<Value, ScimError> {
         let (query, projection) = self.list_query(params, &USER_TYPE)?;
-        let page = self.store.list_users(caller.scope, &query).await.map_err(scim_error)?;
-        let resources = render_users(caller, page.items, &page.user_groups, &projection);
+        self.list_users_rendered(caller, params, &query, &projection).await
+    }
+
+    /// The page of `query`, each user rendered the general way.
+    async fn list_users_rendered(
+        &self,
+        caller: &Caller,
+        params: &ListParams,
+        query: &ListQuery,
+        projection: &Projection,
+    ) -> Result<Value, ScimError> {
+        let page = self.store.list_users(caller.scope, query).await.map_err(scim_error)?;
+        let resources = render_users(caller, page.items, &page.user_groups, projection);
         Ok(list_response(page.total, params.start_index, resources))
     }
 
@@ -299,18 +310,13 @@ impl Lanyard {
     pub async fn list_users_json(&self, caller: &Caller, params: &ListParams) -> Result<Vec<u8>, ScimError> {
         let (query, projection) = self.list_query(params, &USER_TYPE)?;
         if !projection.is_default() {
-            let body = self.list_users(caller, params).await?;
+            let body = self.list_users_rendered(caller, params, &query, &projection).await?;
             return serde_json::to_vec(&body).map_err(unwritable);
         }
         let page = self.store.list_user_docs(caller.scope, &query).await.map_err(scim_error)?;
         let by_user = groups_by_user(&page.user_groups);
         let mut out = Vec::with_capacity(256 + 1024 * page.items.len());
-        let head = json!({
-            "schemas": [lanyard_scim::list::LIST_RESPONSE_SCHEMA],
-            "totalResults": page.total.max(0),
-            "startIndex": params.start_index.max(1),
-            "itemsPerPage": page.items.len(),
-        });
+        let head = list_head(page.total, params.start_index, page.items.len());
         let written = serde_json::to_writer(&mut out, &head);
         // The head without its closing brace, then the resources.
         out.pop();

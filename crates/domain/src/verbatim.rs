@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::render::{GroupRef, Seat, UserFacts, UserMeta};
+use crate::render::{GroupRef, Meta, Seat, UserFacts};
 
 /// Keys Lanyard writes itself: a document holding one of them is rendered
 /// the general way, which decides how they combine.
@@ -79,7 +79,7 @@ fn write(
     out.extend_from_slice(b":{\"seat\":");
     serde_json::to_writer(&mut *out, &Seat::of(&user.seat))?;
     out.extend_from_slice(b"},\"meta\":");
-    serde_json::to_writer(&mut *out, &UserMeta::of(&UserFacts::from(user), base_url))?;
+    serde_json::to_writer(&mut *out, &Meta::of_user(&UserFacts::from(user), base_url))?;
     out.push(b'}');
     Ok(())
 }

@@ -208,13 +208,20 @@ fn integer(param: Param, raw: Raw<'_>) -> Result<Option<i64>, ScimError> {
 /// The `ListResponse` (RFC 7644 §3.4.2): `Resources` is always present,
 /// `[]` when nothing matched, as Entra and JumpCloud expect.
 pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> Value {
-    let mut body = Map::new();
-    body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
-    body.insert("totalResults".into(), json!(total.max(0)));
-    body.insert("startIndex".into(), json!(start_index.max(1)));
-    body.insert("itemsPerPage".into(), json!(resources.len()));
+    let mut body = list_head(total, start_index, resources.len());
     body.insert("Resources".into(), Value::Array(resources));
     Value::Object(body)
+}
+
+/// A `ListResponse` up to, not including, its `Resources` (the last member),
+/// for a response that writes the resources itself.
+pub fn list_head(total: i64, start_index: i64, items: usize) -> Map<String, Value> {
+    let mut head = Map::new();
+    head.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
+    head.insert("totalResults".into(), json!(total.max(0)));
+    head.insert("startIndex".into(), json!(start_index.max(1)));
+    head.insert("itemsPerPage".into(), json!(items));
+    head
 }
 
 #[cfg(test)]
