@@ -58,7 +58,14 @@ impl Client {
         (format!("{}/{slug}", self.root), auth)
     }
 
+    /// The parsed body of a 2xx answer; anything else is counted as an error.
     async fn send(&self, req: reqwest::RequestBuilder, auth: &str, out: &mut Outcome) -> Option<serde_json::Value> {
+        let body = self.send_text(req, auth, out).await?;
+        Some(serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// The body of a 2xx answer as text, timed up to its last byte.
+    async fn send_text(&self, req: reqwest::RequestBuilder, auth: &str, out: &mut Outcome) -> Option<String> {
         let start = Instant::now();
         let res = req.header("Authorization", auth).header("Content-Type", "application/scim+json").send().await;
         let result = match res {
@@ -66,7 +73,7 @@ impl Client {
                 let status = r.status();
                 let body = r.text().await.unwrap_or_default();
                 if status.is_success() {
-                    Some(serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+                    Some(body)
                 } else {
                     out.error(format!("{status}: {}", body.chars().take(200).collect::<String>()));
                     None
@@ -86,11 +93,29 @@ impl Client {
         self.send(self.http.post(format!("{base}/Users")).body(user_body(n).to_string()), auth, out).await.is_some()
     }
 
-    async fn lookup(&self, n: usize, out: &mut Outcome) -> Option<String> {
+    fn lookup_request(&self, n: usize) -> (reqwest::RequestBuilder, &str) {
         let (base, auth) = self.tenant(n);
         let url = format!("{base}/Users?filter=userName%20eq%20%22{}%22", user_name(n).replace('@', "%40"));
-        let body = self.send(self.http.get(url), auth, out).await?;
+        (self.http.get(url), auth)
+    }
+
+    /// JumpCloud's lookup before a create: the id of user `n`, if it exists.
+    async fn lookup(&self, n: usize, out: &mut Outcome) -> Option<String> {
+        let (req, auth) = self.lookup_request(n);
+        let body = self.send(req, auth, out).await?;
         body["Resources"][0]["id"].as_str().map(str::to_string)
+    }
+
+    /// A lookup of a user that exists; finding none is an error. The body
+    /// is searched, not parsed, so the load generator spends on a lookup
+    /// about what it spends on the baseline's read.
+    async fn lookup_existing(&self, n: usize, out: &mut Outcome) {
+        let (req, auth) = self.lookup_request(n);
+        if let Some(body) = self.send_text(req, auth, out).await
+            && !body.contains("\"totalResults\":1,")
+        {
+            out.error(format!("user {n} not found: {}", body.chars().take(200).collect::<String>()));
+        }
     }
 
     async fn patch(&self, n: usize, resource: &str, operations: serde_json::Value, out: &mut Outcome) {
@@ -190,7 +215,7 @@ pub async fn run(args: &Args, cluster: &Cluster) -> anyhow::Result<Outcome> {
             for_seconds(&cs, args.concurrency, args.seconds, move |c, _| async move {
                 let mut out = Outcome::default();
                 let n = rand::thread_rng().gen_range(0..users);
-                c.lookup(n, &mut out).await;
+                c.lookup_existing(n, &mut out).await;
                 out
             })
             .await
