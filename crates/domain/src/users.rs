@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use lanyard_scim::ScimError;
 use lanyard_scim::filter::Filter;
-use lanyard_scim::list::{ListParams, list_head, list_response};
+use lanyard_scim::list::{ListParams, list_response, open_list_response};
 use lanyard_scim::patch;
 use lanyard_scim::projection::Projection;
 use lanyard_scim::resource;
@@ -316,11 +316,7 @@ impl Lanyard {
         let page = self.store.list_user_docs(caller.scope, &query).await.map_err(scim_error)?;
         let by_user = groups_by_user(&page.user_groups);
         let mut out = Vec::with_capacity(256 + 1024 * page.items.len());
-        let head = list_head(page.total, params.start_index, page.items.len());
-        let written = serde_json::to_writer(&mut out, &head);
-        // The head without its closing brace, then the resources.
-        out.pop();
-        out.extend_from_slice(b",\"Resources\":[");
+        open_list_response(&mut out, page.total, params.start_index, page.items.len());
         for (n, user) in page.items.iter().enumerate() {
             if n > 0 {
                 out.push(b',');
@@ -329,7 +325,7 @@ impl Lanyard {
             write_user_json(&mut out, user, groups, &caller.base_url, &projection)?;
         }
         out.extend_from_slice(b"]}");
-        written.map(|()| out).map_err(unwritable)
+        Ok(out)
     }
 
     /// [`Lanyard::get_user`] as the response body. With the default

@@ -12,12 +12,13 @@ use std::fmt;
 
 use lanyard_scim::projection::Projection;
 use lanyard_scim::schema::{SEAT_SCHEMA, USER_SCHEMA};
+use lanyard_scim::time::push_micros;
 use lanyard_store::{UserDoc, UserGroupRef};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::render::{GroupRef, Meta, Seat, UserFacts};
+use crate::render::GroupRef;
 
 /// Keys Lanyard writes itself: a document holding one of them is rendered
 /// the general way, which decides how they combine.
@@ -75,13 +76,47 @@ fn write(
         serde_json::to_writer(&mut *out, &refs)?;
     }
     out.push(b',');
-    serde_json::to_writer(&mut *out, SEAT_SCHEMA)?;
-    out.extend_from_slice(b":{\"seat\":");
-    serde_json::to_writer(&mut *out, &Seat::of(&user.seat))?;
-    out.extend_from_slice(b"},\"meta\":");
-    serde_json::to_writer(&mut *out, &Meta::of_user(&UserFacts::from(user), base_url))?;
-    out.push(b'}');
+    push_str(out, &[SEAT_SCHEMA]);
+    out.extend_from_slice(b":{\"seat\":{\"status\":");
+    push_str(out, &[user.seat.status.as_str()]);
+    for (key, at) in [("assignedAt", user.seat.assigned_at), ("pendingSince", user.seat.pending_since)] {
+        if let Some(at) = at {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            push_instant(out, at);
+        }
+    }
+    out.extend_from_slice(b"}},\"meta\":{\"resourceType\":\"User\",\"created\":");
+    push_instant(out, user.created_at);
+    out.extend_from_slice(b",\"lastModified\":");
+    push_instant(out, user.modified_at);
+    out.extend_from_slice(b",\"location\":");
+    push_str(out, &[base_url, "/Users/", &user.id]);
+    out.extend_from_slice(b",\"version\":\"W/\\\"");
+    out.extend_from_slice(itoa::Buffer::new().format(user.version).as_bytes());
+    out.extend_from_slice(b"\\\"\"}}");
     Ok(())
+}
+
+/// A JSON string of `parts` joined, escaped as `serde_json` escapes.
+fn push_str(out: &mut Vec<u8>, parts: &[&str]) {
+    out.push(b'"');
+    for part in parts {
+        if part.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            let quoted = serde_json::to_string(part).unwrap_or_default();
+            out.extend_from_slice(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().as_bytes());
+        } else {
+            out.extend_from_slice(part.as_bytes());
+        }
+    }
+    out.push(b'"');
+}
+
+fn push_instant(out: &mut Vec<u8>, micros: i64) {
+    out.push(b'"');
+    push_micros(out, micros);
+    out.push(b'"');
 }
 
 /// A JSON object's members in order, keys decoded and values as text.
@@ -284,6 +319,31 @@ mod tests {
             if let Some(copied) = verbatim(&user, &groups) {
                 prop_assert_eq!(String::from_utf8(copied).unwrap(), String::from_utf8(general(&user, &groups)).unwrap());
             }
+        }
+
+        /// What Lanyard writes itself around the copied members: the id, the
+        /// seat, timestamps of any year, versions, characters to escape.
+        #[test]
+        fn written_facts_are_byte_for_byte_the_general_rendering(
+            id in "[a-zA-Z0-9 \"\\\u{1}\u{7f}é/-]{1,12}",
+            version in any::<i64>(),
+            created_at in any::<i64>(),
+            modified_at in -100_000_000_000_000_000_i64..300_000_000_000_000_000,
+            status in prop::sample::select(vec![SeatStatus::Assigned, SeatStatus::Pending, SeatStatus::None]),
+            assigned_at in prop::option::of(any::<i64>()),
+            pending_since in prop::option::of(0..2_000_000_000_000_000_i64),
+        ) {
+            let doc = json!({"schemas": [USER_SCHEMA], "userName": "ann@example.com", "active": true});
+            let user = UserDoc {
+                id,
+                version,
+                created_at,
+                modified_at,
+                seat: SeatState { status, assigned_at, pending_since },
+                ..user(&doc)
+            };
+            let copied = verbatim(&user, &[]).unwrap();
+            prop_assert_eq!(String::from_utf8(copied).unwrap(), String::from_utf8(general(&user, &[])).unwrap());
         }
     }
 }

@@ -208,20 +208,29 @@ fn integer(param: Param, raw: Raw<'_>) -> Result<Option<i64>, ScimError> {
 /// The `ListResponse` (RFC 7644 §3.4.2): `Resources` is always present,
 /// `[]` when nothing matched, as Entra and JumpCloud expect.
 pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> Value {
-    let mut body = list_head(total, start_index, resources.len());
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
+    body.insert("totalResults".into(), json!(total.max(0)));
+    body.insert("startIndex".into(), json!(start_index.max(1)));
+    body.insert("itemsPerPage".into(), json!(resources.len()));
     body.insert("Resources".into(), Value::Array(resources));
     Value::Object(body)
 }
 
-/// A `ListResponse` up to, not including, its `Resources` (the last member),
-/// for a response that writes the resources itself.
-pub fn list_head(total: i64, start_index: i64, items: usize) -> Map<String, Value> {
-    let mut head = Map::new();
-    head.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
-    head.insert("totalResults".into(), json!(total.max(0)));
-    head.insert("startIndex".into(), json!(start_index.max(1)));
-    head.insert("itemsPerPage".into(), json!(items));
-    head
+/// The text of [`list_response`] up to and including `"Resources":[`, for
+/// a response that writes its resources itself, comma-separated, and then
+/// closes with `]}`.
+pub fn open_list_response(out: &mut Vec<u8>, total: i64, start_index: i64, items: usize) {
+    let mut number = itoa::Buffer::new();
+    out.extend_from_slice(b"{\"schemas\":[\"");
+    out.extend_from_slice(LIST_RESPONSE_SCHEMA.as_bytes());
+    out.extend_from_slice(b"\"],\"totalResults\":");
+    out.extend_from_slice(number.format(total.max(0)).as_bytes());
+    out.extend_from_slice(b",\"startIndex\":");
+    out.extend_from_slice(number.format(start_index.max(1)).as_bytes());
+    out.extend_from_slice(b",\"itemsPerPage\":");
+    out.extend_from_slice(number.format(items).as_bytes());
+    out.extend_from_slice(b",\"Resources\":[");
 }
 
 #[cfg(test)]
@@ -233,6 +242,19 @@ mod tests {
     fn query(pairs: &[(&str, &str)]) -> Result<ListParams, ScimError> {
         let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         ListParams::from_query(&owned)
+    }
+
+    #[test]
+    fn an_opened_list_response_is_the_start_of_the_general_one() {
+        for (total, start, items) in [(0, 1, 0), (1, 1, 1), (-3, 0, 0), (12_345, 101, 3), (i64::MAX, i64::MIN, 2)] {
+            let resources = vec![json!({"id": "x"}); items];
+            let mut out = Vec::new();
+            open_list_response(&mut out, total, start, items);
+            out.extend_from_slice(resources.iter().map(Value::to_string).collect::<Vec<_>>().join(",").as_bytes());
+            out.extend_from_slice(b"]}");
+            let general = serde_json::to_string(&list_response(total, start, resources)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), general);
+        }
     }
 
     #[test]

@@ -1,16 +1,49 @@
 //! Timestamps as Lanyard stores them (microseconds since the Unix epoch, UTC)
 //! and as SCIM shows them (RFC 3339 `dateTime`, RFC 7643 §2.3.5).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 
 /// RFC 3339 in UTC with microseconds and `Z`, e.g.
 /// `2026-11-23T10:00:00.123456Z`: the stored precision, so a filter on a
 /// value a client was shown finds that very resource.
 /// Instants outside chrono's range are clamped to its first or last instant.
 pub fn format_micros(micros: i64) -> String {
+    let mut out = Vec::with_capacity(27);
+    push_micros(&mut out, micros);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`format_micros`] appended to `out` (without quotes).
+pub fn push_micros(out: &mut Vec<u8>, micros: i64) {
     let at =
         DateTime::from_timestamp_micros(micros).unwrap_or(if micros < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC });
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+    let Ok(year) = u32::try_from(at.year()) else { return push_rfc3339(out, at) };
+    if year > 9999 {
+        return push_rfc3339(out, at);
+    }
+    // chrono's formatter is general and slow; every listed user shows three
+    // of these, so the common four-digit years are written digit by digit.
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    put_digits(&mut text[0..4], year);
+    put_digits(&mut text[5..7], at.month());
+    put_digits(&mut text[8..10], at.day());
+    put_digits(&mut text[11..13], at.hour());
+    put_digits(&mut text[14..16], at.minute());
+    put_digits(&mut text[17..19], at.second());
+    put_digits(&mut text[20..26], at.timestamp_subsec_micros());
+    out.extend_from_slice(&text);
+}
+
+fn push_rfc3339(out: &mut Vec<u8>, at: DateTime<Utc>) {
+    out.extend_from_slice(at.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes());
+}
+
+/// `n`'s last decimal digits, right-aligned and zero-padded, into `slot`.
+fn put_digits(slot: &mut [u8], mut n: u32) {
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// An RFC 3339 date-time with any offset, as microseconds since the epoch.
@@ -35,6 +68,17 @@ mod tests {
         assert_eq!(format_micros(0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(format_micros(1_795_428_000_123_456), "2026-11-23T10:00:00.123456Z");
         assert_eq!(format_micros(-1), "1969-12-31T23:59:59.999999Z");
+    }
+
+    proptest! {
+        #[test]
+        fn digit_by_digit_is_chronos_rfc3339(micros in any::<i64>(), near in -10_000_000_000_000_000_i64..300_000_000_000_000_000) {
+            for micros in [micros, near] {
+                let at = DateTime::from_timestamp_micros(micros)
+                    .unwrap_or(if micros < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC });
+                prop_assert_eq!(format_micros(micros), at.to_rfc3339_opts(SecondsFormat::Micros, true));
+            }
+        }
     }
 
     #[test]
