@@ -8,6 +8,7 @@
 //! the database size (also as JSON).
 
 mod baseline;
+mod compare;
 mod report;
 #[cfg(feature = "saml")]
 mod saml_idp;
@@ -50,7 +51,7 @@ pub enum Database {
     Postgres,
 }
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 pub struct Args {
     #[arg(value_enum)]
     pub scenario: Scenario,
@@ -80,6 +81,11 @@ pub struct Args {
     /// Also write the report here.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// filter only: alternate rounds of lookups with rounds of the
+    /// baseline's bare read (on as many rows) and report the lookups as a
+    /// fraction of it.
+    #[arg(long)]
+    pub against_baseline: bool,
 }
 
 impl Args {
@@ -100,9 +106,10 @@ async fn main() -> anyhow::Result<()> {
         return baseline::run(&args).await;
     }
     let cluster = server::Cluster::start(&args).await?;
-    let report = measure(&args, &cluster).await;
+    let errors =
+        if args.against_baseline { compare::run(&args, &cluster).await } else { measure(&args, &cluster).await.map(|r| r.errors()) };
     cluster.stop().await;
-    anyhow::ensure!(report?.errors() == 0, "the run had errors");
+    anyhow::ensure!(errors? == 0, "the run had errors");
     Ok(())
 }
 

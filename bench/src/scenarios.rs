@@ -31,6 +31,17 @@ impl Outcome {
         }
     }
 
+    /// Requests a second.
+    pub fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+
+    /// `other` taken in, run after this: its time adds to this one's.
+    pub fn absorb(&mut self, other: Outcome) {
+        self.elapsed += other.elapsed;
+        self.merge(other);
+    }
+
     fn merge(&mut self, other: Outcome) {
         self.latencies.extend(other.latencies);
         self.errors += other.errors;

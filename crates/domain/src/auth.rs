@@ -63,38 +63,53 @@ pub fn hash_secret(secret: &str) -> Vec<u8> {
 
 struct Cached {
     hash: Vec<u8>,
-    token: TokenRecord,
-    tenant: Tenant,
+    times: TokenTimes,
+    caller: Caller,
     fetched: Instant,
 }
 
+/// What authentication checks of a token on every request.
+#[derive(Clone, Copy)]
+struct TokenTimes {
+    last_used_at: Option<i64>,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TokenTimes {
+    fn of(token: &TokenRecord) -> Self {
+        TokenTimes { last_used_at: token.last_used_at, expires_at: token.expires_at, revoked_at: token.revoked_at }
+    }
+}
+
+/// Validated tokens with the caller each stands for, built once per fetch.
 #[derive(Default)]
 pub struct TokenCache {
     entries: Mutex<HashMap<Vec<u8>, Cached>>,
 }
 
 impl TokenCache {
-    fn get(&self, hash: &[u8]) -> Option<(TokenRecord, Tenant)> {
+    fn get(&self, hash: &[u8]) -> Option<(TokenTimes, Caller)> {
         let entries = self.entries.lock().ok()?;
         let c = entries.get(hash)?;
-        (c.fetched.elapsed() < CACHE_TTL && bool::from(c.hash.ct_eq(hash))).then(|| (c.token.clone(), c.tenant.clone()))
+        (c.fetched.elapsed() < CACHE_TTL && bool::from(c.hash.ct_eq(hash))).then(|| (c.times, c.caller.clone()))
     }
-    fn put(&self, hash: Vec<u8>, token: TokenRecord, tenant: Tenant) {
+    fn put(&self, hash: Vec<u8>, times: TokenTimes, caller: Caller) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 10_000 {
                 entries.retain(|_, c| c.fetched.elapsed() < CACHE_TTL);
             }
-            entries.insert(hash.clone(), Cached { hash, token, tenant, fetched: Instant::now() });
+            entries.insert(hash.clone(), Cached { hash, times, caller, fetched: Instant::now() });
         }
     }
     pub fn evict_token(&self, token_id: &str) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, c| c.token.id != token_id);
+            entries.retain(|_, c| c.caller.token_id != token_id);
         }
     }
     pub fn evict_tenant(&self, tenant_id: i64) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, c| c.tenant.id != tenant_id);
+            entries.retain(|_, c| c.caller.tenant.id != tenant_id);
         }
     }
 }
@@ -120,30 +135,32 @@ impl Lanyard {
     pub async fn authenticate(&self, slug: &str, secret: Option<&str>) -> Result<Caller, ScimError> {
         let secret = secret.ok_or_else(ScimError::unauthorized)?;
         let hash = hash_secret(secret);
-        let (token, tenant) = match self.tokens.get(&hash) {
+        let (times, caller) = match self.tokens.get(&hash) {
             Some(hit) => hit,
             None => {
                 let found = self.store.token_by_hash(&hash).await.map_err(scim_error)?;
                 let (token, tenant) = found.ok_or_else(ScimError::unauthorized)?;
-                self.tokens.put(hash, token.clone(), tenant.clone());
-                (token, tenant)
+                let caller = Caller {
+                    scope: TenantScope::of(&tenant),
+                    base_url: self.config.scim_base_url(&tenant.slug),
+                    actor: format!("token:{}", token.id),
+                    token_id: token.id.clone(),
+                    tenant,
+                };
+                let times = TokenTimes::of(&token);
+                self.tokens.put(hash, times, caller.clone());
+                (times, caller)
             }
         };
         let now = now();
-        let expired = token.expires_at.is_some_and(|at| at <= now);
-        if tenant.slug != slug || token.revoked_at.is_some() || expired {
+        let expired = times.expires_at.is_some_and(|at| at <= now);
+        if caller.tenant.slug != slug || times.revoked_at.is_some() || expired {
             return Err(ScimError::unauthorized());
         }
-        if token.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL_MICROS) {
-            self.touch_token(&token.id, now).await;
+        if times.last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL_MICROS) {
+            self.touch_token(&caller.token_id, now).await;
         }
-        Ok(Caller {
-            scope: TenantScope::of(&tenant),
-            base_url: self.config.scim_base_url(&tenant.slug),
-            actor: format!("token:{}", token.id),
-            token_id: token.id,
-            tenant,
-        })
+        Ok(caller)
     }
 
     async fn touch_token(&self, token_id: &str, now: i64) {

@@ -3,6 +3,10 @@
 //! we know. Names are matched case-insensitively (RFC 7643 §2.1), with or
 //! without their schema URN, and with the URN aliases real clients send.
 
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+
 use crate::schema::{AttrHome, ResolvedAttr, ResourceTypeDef, SchemaDef};
 
 /// OneLogin's templates speak SCIM 1.0 URNs, or 2.0 URNs in the 1.0 shape.
@@ -31,9 +35,41 @@ pub(crate) fn schema_by_urn(rt: &'static ResourceTypeDef, urn: &str) -> Option<(
     rt.extension(urn).map(|ext| (AttrHome::Extension(ext.id), ext))
 }
 
+/// Keys remembered per resource type and thread; beyond it the memory starts over.
+const REMEMBERED_KEYS: usize = 256;
+
 /// Classify a top-level key of a resource body (or an attribute name in
 /// `attributes`/`excludedAttributes`, which use the same notation).
+/// Bodies repeat the same few keys and classifying one scans the schemas,
+/// so answers are remembered.
 pub(crate) fn classify(rt: &'static ResourceTypeDef, key: &str) -> Key {
+    thread_local! {
+        static REMEMBERED: RefCell<Vec<(&'static ResourceTypeDef, FxHashMap<String, Key>)>> = const { RefCell::new(Vec::new()) };
+    }
+    REMEMBERED.with(|remembered| {
+        let mut remembered = remembered.borrow_mut();
+        // Resource types are statics: one is known by its address.
+        let at = match remembered.iter().position(|(known, _)| std::ptr::eq(*known, rt)) {
+            Some(at) => at,
+            None => {
+                remembered.push((rt, FxHashMap::default()));
+                remembered.len() - 1
+            }
+        };
+        let known = &mut remembered[at].1;
+        if let Some(found) = known.get(key) {
+            return *found;
+        }
+        let found = classify_now(rt, key);
+        if known.len() >= REMEMBERED_KEYS {
+            known.clear();
+        }
+        known.insert(key.to_string(), found);
+        found
+    })
+}
+
+fn classify_now(rt: &'static ResourceTypeDef, key: &str) -> Key {
     if key.eq_ignore_ascii_case("schemas") {
         return Key::Schemas;
     }
@@ -104,6 +140,21 @@ mod tests {
         }
         assert!(matches!(classify(&GROUP_TYPE, "userName"), Key::Unknown));
         assert!(matches!(classify(&GROUP_TYPE, "urn:scim:schemas:extension:enterprise:1.0"), Key::Unknown));
+    }
+
+    #[test]
+    fn remembered_answers_are_fresh_answers() {
+        let mut keys: Vec<String> = ["userName", "USERNAME", "name.givenName", "schemas", "urn:scim:schemas:core:1.0", "members", "nope"]
+            .map(str::to_string)
+            .to_vec();
+        keys.extend((0..REMEMBERED_KEYS + 50).map(|n| format!("junk{n}")));
+        for _ in 0..3 {
+            for rt in [&USER_TYPE, &GROUP_TYPE] {
+                for key in &keys {
+                    assert_eq!(format!("{:?}", classify(rt, key)), format!("{:?}", classify_now(rt, key)), "{key}");
+                }
+            }
+        }
     }
 
     #[test]
