@@ -140,13 +140,7 @@ impl Lanyard {
             None => {
                 let found = self.store.token_by_hash(&hash).await.map_err(scim_error)?;
                 let (token, tenant) = found.ok_or_else(ScimError::unauthorized)?;
-                let caller = Caller {
-                    scope: TenantScope::of(&tenant),
-                    base_url: self.config.scim_base_url(&tenant.slug),
-                    actor: format!("token:{}", token.id),
-                    token_id: token.id.clone(),
-                    tenant,
-                };
+                let caller = Caller { token_id: token.id.clone(), ..Caller::internal(&self.config, tenant, format!("token:{}", token.id)) };
                 let times = TokenTimes::of(&token);
                 self.tokens.put(hash, times, caller.clone());
                 (times, caller)
