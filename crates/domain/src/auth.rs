@@ -6,7 +6,7 @@
 //! revocation through this instance evicts at once.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lanyard_scim::ScimError;
@@ -64,7 +64,7 @@ pub fn hash_secret(secret: &str) -> Vec<u8> {
 struct Cached {
     hash: Vec<u8>,
     times: TokenTimes,
-    caller: Caller,
+    caller: Arc<Caller>,
     fetched: Instant,
 }
 
@@ -89,12 +89,12 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
-    fn get(&self, hash: &[u8]) -> Option<(TokenTimes, Caller)> {
+    fn get(&self, hash: &[u8]) -> Option<(TokenTimes, Arc<Caller>)> {
         let entries = self.entries.lock().ok()?;
         let c = entries.get(hash)?;
-        (c.fetched.elapsed() < CACHE_TTL && bool::from(c.hash.ct_eq(hash))).then(|| (c.times, c.caller.clone()))
+        (c.fetched.elapsed() < CACHE_TTL && bool::from(c.hash.ct_eq(hash))).then(|| (c.times, Arc::clone(&c.caller)))
     }
-    fn put(&self, hash: Vec<u8>, times: TokenTimes, caller: Caller) {
+    fn put(&self, hash: Vec<u8>, times: TokenTimes, caller: Arc<Caller>) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 10_000 {
                 entries.retain(|_, c| c.fetched.elapsed() < CACHE_TTL);
@@ -132,7 +132,7 @@ pub fn bearer_secret(header: &str) -> Option<&str> {
 impl Lanyard {
     /// The caller for `slug` holding `secret`, or 401 — the same 401 for an
     /// unknown tenant, another tenant's token, a revoked or expired token.
-    pub async fn authenticate(&self, slug: &str, secret: Option<&str>) -> Result<Caller, ScimError> {
+    pub async fn authenticate(&self, slug: &str, secret: Option<&str>) -> Result<Arc<Caller>, ScimError> {
         let secret = secret.ok_or_else(ScimError::unauthorized)?;
         let hash = hash_secret(secret);
         let (times, caller) = match self.tokens.get(&hash) {
@@ -141,8 +141,9 @@ impl Lanyard {
                 let found = self.store.token_by_hash(&hash).await.map_err(scim_error)?;
                 let (token, tenant) = found.ok_or_else(ScimError::unauthorized)?;
                 let caller = Caller { token_id: token.id.clone(), ..Caller::internal(&self.config, tenant, format!("token:{}", token.id)) };
+                let caller = Arc::new(caller);
                 let times = TokenTimes::of(&token);
-                self.tokens.put(hash, times, caller.clone());
+                self.tokens.put(hash, times, Arc::clone(&caller));
                 (times, caller)
             }
         };

@@ -1,6 +1,8 @@
 //! SCIM extractors: their rejections are already SCIM error bodies, so
 //! handlers never see an unauthenticated caller or malformed input.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::header::{AUTHORIZATION, IF_MATCH, IF_NONE_MATCH};
@@ -20,7 +22,7 @@ use crate::state::AppState;
 /// The authenticated caller of `/scim/v2/{tenant}/...`. Before the token
 /// is looked at, a client address with too many failed authentications is
 /// answered 429; after it, a token over its rate limit is answered 429.
-pub struct Scim(pub Caller);
+pub struct Scim(pub Arc<Caller>);
 
 impl FromRequestParts<AppState> for Scim {
     type Rejection = ApiError;
@@ -43,7 +45,7 @@ impl FromRequestParts<AppState> for Scim {
             }
         };
         if let Some(log) = parts.extensions.get::<RequestLog>() {
-            log.set_caller(&caller.tenant.slug, &caller.token_id);
+            log.set_caller(Arc::clone(&caller));
         }
         if let Some(limiter) = &state.web.rate_limit {
             limiter.check(&caller.token_id).map_err(|wait| ApiError::too_many_requests("This token is over its rate limit", wait))?;

