@@ -74,8 +74,8 @@ const REMEMBERED_TEXTS: usize = 256;
 
 /// The statement text made of `parts`, written by `write` the first time.
 /// A filter's values are parameters, so every lookup of one shape
-/// (`userName eq "…"`) has the same text; writing it anew each time cost a
-/// lookup more than SQLite's search.
+/// (`userName eq "…"`) has the same text, which took a lookup ~5 k
+/// instructions to write anew (callgrind).
 fn statement_text(parts: &[&str], write: impl FnOnce() -> String) -> Arc<str> {
     thread_local! {
         static REMEMBERED: RefCell<(String, FxHashMap<String, Arc<str>>)> = RefCell::new(Default::default());
