@@ -96,6 +96,25 @@ async fn metrics_count_requests_errors_and_seats_under_route_templates_without_i
 }
 
 #[tokio::test]
+async fn admin_api_requests_are_counted_under_their_keys_tenant() {
+    let s = TestServer::start_with(HttpSettings { metrics_token: Some(METRICS_TOKEN.into()), ..HttpSettings::default() }).await;
+    s.tenant("acme").await;
+    let global = s.app.create_api_key(None, None).await.unwrap().key;
+    let acme = s.app.create_api_key(Some("acme"), None).await.unwrap().key;
+    let http = reqwest::Client::new();
+    for (key, path) in [(&global, "/api/v1/tenants"), (&acme, "/api/v1/tenants/acme/users")] {
+        let res = http.get(format!("{}{path}", s.url)).bearer_auth(key).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    let text = scrape(&s.url, Some(METRICS_TOKEN)).await.text().await.unwrap();
+    let requests = |route: &str, tenant: &str| {
+        sample(&text, &format!(r#"lanyard_http_requests_total{{method="GET",route="{route}",status="200",tenant="{tenant}"}}"#))
+    };
+    assert_eq!(requests("/api/v1/tenants", "*"), Some(1.0), "a key for all tenants: {text}");
+    assert_eq!(requests("/api/v1/tenants/{tenant}/users", "acme"), Some(1.0), "a tenant's key: {text}");
+}
+
+#[tokio::test]
 async fn without_a_metrics_token_the_main_listener_has_no_metrics() {
     let s = TestServer::start().await;
     let res = scrape(&s.url, Some("anything")).await;
