@@ -2,7 +2,7 @@
 
 use lanyard_scim::ScimError;
 use lanyard_scim::sql::{SqlMap, SqlValue, sort_expr, where_clause};
-use lanyard_store::{ListQuery, Page, StoreError, StoreResult, TenantId, UserGroupRef};
+use lanyard_store::{ListQuery, Page, StoreError, StoreResult, TenantId, UserGroupRef, statement_text};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
@@ -79,15 +79,18 @@ pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: 
     let mut groups = Vec::new();
     let offset = query.offset.max(0);
     if query.limit > 0 {
-        let extra = if with_groups { format!(", {USER_GROUPS_COLUMN}") } else { String::new() };
-        let sql = format!(
-            "SELECT {}{extra} FROM {table} {alias} WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
-            listing.columns,
-            plan.condition,
-            plan.order,
-            plan.next_param,
-            plan.next_param + 1
-        );
+        let groups_flag = if with_groups { "groups" } else { "" };
+        let sql = statement_text(&["postgres page", table, alias, listing.columns, groups_flag, &plan.condition, &plan.order], || {
+            let extra = if with_groups { format!(", {USER_GROUPS_COLUMN}") } else { String::new() };
+            format!(
+                "SELECT {}{extra} FROM {table} {alias} WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
+                listing.columns,
+                plan.condition,
+                plan.order,
+                plan.next_param,
+                plan.next_param + 1
+            )
+        });
         let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params)
             .bind(query.limit)
             .bind(offset)
@@ -105,7 +108,9 @@ pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: 
     let total = if query.limit > 0 && offset == 0 && (items.len() as i64) < query.limit {
         items.len() as i64
     } else {
-        let sql = format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", plan.condition);
+        let sql = statement_text(&["postgres count", table, alias, &plan.condition], || {
+            format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", plan.condition)
+        });
         let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params).fetch_all(&mut *conn).await.map_err(db)?;
         match rows.first() {
             Some(row) => row.try_get(0).map_err(db)?,

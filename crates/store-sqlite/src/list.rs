@@ -1,11 +1,7 @@
 //! Filtered, sorted, paged listings of users and groups.
 
-use std::cell::RefCell;
-use std::sync::Arc;
-
-use lanyard_scim::sql::{SqlFragment, SqlMap, SqlValue, sort_expr, where_clause};
-use lanyard_store::{ListQuery, Page, StoreError, StoreResult, TenantId, UserGroupRef};
-use rustc_hash::FxHashMap;
+use lanyard_scim::sql::{SqlMap, SqlValue, sort_expr, where_clause};
+use lanyard_store::{ListQuery, Page, StoreError, StoreResult, TenantId, UserGroupRef, statement_text};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
@@ -22,81 +18,35 @@ pub(crate) struct Listing<T> {
     pub decode: fn(&SqliteRow) -> StoreResult<T>,
 }
 
-/// What a query's `WHERE` and `ORDER BY` are made of; `?1` is the tenant.
+/// The `WHERE` and `ORDER BY` of a query; `?1` is the tenant.
 struct Plan {
-    filter: Option<SqlFragment>,
-    /// The sort key and direction; `None` is creation order.
-    sort: Option<(String, &'static str)>,
+    condition: String,
+    params: Vec<SqlValue>,
+    order: String,
     next_param: usize,
 }
 
-impl Plan {
-    fn params(&self) -> &[SqlValue] {
-        self.filter.as_ref().map_or(&[], |f| f.params.as_slice())
-    }
-
-    fn condition(&self, alias: &str) -> String {
-        match &self.filter {
-            Some(filter) => format!("{alias}.tenant_id = ?1 AND ({})", filter.sql),
-            None => format!("{alias}.tenant_id = ?1"),
-        }
-    }
-
-    /// Unassigned values sort last either way; creation order breaks ties,
-    /// so pages never overlap.
-    fn order(&self, alias: &str) -> String {
-        match &self.sort {
-            Some((key, direction)) => format!("({key}) IS NULL, {key} {direction}, {alias}.pk"),
-            None => format!("{alias}.pk"),
-        }
-    }
-
-    /// What the statement text depends on besides the listing.
-    fn shape(&self) -> [&str; 3] {
-        let filter = self.filter.as_ref().map_or("", |f| f.sql.as_str());
-        let (key, direction) = self.sort.as_ref().map_or(("", ""), |(key, direction)| (key.as_str(), *direction));
-        [filter, key, direction]
-    }
-}
-
 fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Plan> {
+    let alias = listing.alias;
     let mut next_param = 2;
-    let filter = query.filter.as_ref().map(|f| where_clause(f, listing.map, &SqliteDialect, &mut next_param)).transpose()?;
-    let sort = match &query.sort_by {
-        Some(attr) => Some((sort_expr(attr, listing.map, &SqliteDialect)?, if query.descending { "DESC" } else { "ASC" })),
-        None => None,
-    };
-    Ok(Plan { filter, sort, next_param })
-}
-
-/// Statement texts remembered per thread; beyond this many the memory starts over.
-const REMEMBERED_TEXTS: usize = 256;
-
-/// The statement text made of `parts`, written by `write` the first time.
-/// A filter's values are parameters, so every lookup of one shape
-/// (`userName eq "…"`) has the same text, which took a lookup ~5 k
-/// instructions to write anew (callgrind).
-fn statement_text(parts: &[&str], write: impl FnOnce() -> String) -> Arc<str> {
-    thread_local! {
-        static REMEMBERED: RefCell<(String, FxHashMap<String, Arc<str>>)> = RefCell::new(Default::default());
+    let mut condition = format!("{alias}.tenant_id = ?1");
+    let mut params = Vec::new();
+    if let Some(filter) = &query.filter {
+        let fragment = where_clause(filter, listing.map, &SqliteDialect, &mut next_param)?;
+        condition.push_str(&format!(" AND ({})", fragment.sql));
+        params = fragment.params;
     }
-    REMEMBERED.with(|remembered| {
-        let (key, known) = &mut *remembered.borrow_mut();
-        key.clear();
-        for part in parts {
-            key.push_str(part);
-            key.push('\0');
+    // Unassigned values sort last either way; creation order breaks ties,
+    // so pages never overlap.
+    let order = match &query.sort_by {
+        Some(attr) => {
+            let key = sort_expr(attr, listing.map, &SqliteDialect)?;
+            let direction = if query.descending { "DESC" } else { "ASC" };
+            format!("({key}) IS NULL, {key} {direction}, {alias}.pk")
         }
-        if let Some(text) = known.get(key.as_str()) {
-            return Arc::clone(text);
-        }
-        let text: Arc<str> = write().into();
-        if known.len() >= REMEMBERED_TEXTS {
-            known.clear();
-        }
-        known.insert(key.clone(), Arc::clone(&text));
-        text
-    })
+        None => format!("{alias}.pk"),
+    };
+    Ok(Plan { condition, params, order, next_param })
 }
 
 /// A user's direct groups as one JSON column (`[[id, displayName], …]`),
@@ -129,20 +79,19 @@ pub(crate) async fn list<T>(
     let mut groups = Vec::new();
     let offset = query.offset.max(0);
     if query.limit > 0 {
-        let [filter, sort_key, direction] = plan.shape();
         let groups_flag = if with_groups { "groups" } else { "" };
-        let sql = statement_text(&["page", table, alias, listing.columns, groups_flag, filter, sort_key, direction], || {
+        let sql = statement_text(&["sqlite page", table, alias, listing.columns, groups_flag, &plan.condition, &plan.order], || {
             let extra = if with_groups { format!(", {USER_GROUPS_COLUMN}") } else { String::new() };
             format!(
                 "SELECT {}{extra} FROM {table} {alias} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
                 listing.columns,
-                plan.condition(alias),
-                plan.order(alias),
+                plan.condition,
+                plan.order,
                 plan.next_param,
                 plan.next_param + 1
             )
         });
-        let rows = bind_all(sqlx::query(&sql).bind(tenant), plan.params())
+        let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params)
             .bind(query.limit)
             .bind(offset)
             .fetch_all(&mut *conn)
@@ -159,11 +108,10 @@ pub(crate) async fn list<T>(
     let total = if query.limit > 0 && offset == 0 && (items.len() as i64) < query.limit {
         items.len() as i64
     } else {
-        let [filter, ..] = plan.shape();
-        let sql = statement_text(&["count", table, alias, filter], || {
-            format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", plan.condition(alias))
+        let sql = statement_text(&["sqlite count", table, alias, &plan.condition], || {
+            format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", plan.condition)
         });
-        let rows = bind_all(sqlx::query(&sql).bind(tenant), plan.params()).fetch_all(&mut *conn).await.map_err(db)?;
+        let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params).fetch_all(&mut *conn).await.map_err(db)?;
         match rows.first() {
             Some(row) => row.try_get(0).map_err(db)?,
             None => 0,
@@ -188,28 +136,11 @@ mod tests {
         let plan = plan(listing, &query).unwrap();
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT {} FROM {} {} WHERE {} ORDER BY {} LIMIT 10",
-            listing.columns,
-            listing.table,
-            listing.alias,
-            plan.condition(listing.alias),
-            plan.order(listing.alias)
+            listing.columns, listing.table, listing.alias, plan.condition, plan.order
         );
         let mut conn = store.read().await.unwrap();
-        let rows = bind_all(sqlx::query(&sql).bind(1_i64), plan.params()).fetch_all(&mut *conn).await.unwrap();
+        let rows = bind_all(sqlx::query(&sql).bind(1_i64), &plan.params).fetch_all(&mut *conn).await.unwrap();
         rows.iter().map(|r| r.get::<String, _>("detail")).collect::<Vec<_>>().join("\n")
-    }
-
-    #[test]
-    fn statement_texts_are_remembered_by_all_their_parts() {
-        let text = |parts: &[&str], written: &str| statement_text(parts, || written.to_string()).to_string();
-        assert_eq!(text(&["page", "u.user_name_ci = ?2"], "first"), "first");
-        assert_eq!(text(&["page", "u.user_name_ci = ?2"], "second"), "first", "remembered");
-        assert_eq!(text(&["page", "u.user_name_ci = ?2", "ASC"], "sorted"), "sorted", "another part");
-        assert_eq!(text(&["pageu.user_name_ci = ?2"], "joined"), "joined", "parts are not run together");
-        for n in 0..REMEMBERED_TEXTS {
-            text(&["filler", &n.to_string()], "filler");
-        }
-        assert_eq!(text(&["page", "u.user_name_ci = ?2"], "third"), "third", "forgotten once the memory started over");
     }
 
     #[tokio::test]

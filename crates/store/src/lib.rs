@@ -14,6 +14,7 @@ mod records;
 mod sp_keys;
 mod sso;
 mod sso_sql;
+mod statement_text;
 mod tenant_sql;
 mod webhook_sql;
 mod webhooks;
@@ -26,6 +27,7 @@ pub use oidc::*;
 pub use records::*;
 pub use sp_keys::*;
 pub use sso::*;
+pub use statement_text::statement_text;
 pub use webhooks::*;
 
 use async_trait::async_trait;
