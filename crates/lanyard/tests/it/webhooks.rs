@@ -252,7 +252,9 @@ async fn a_replay_resends_the_event_with_the_same_id_and_leaves_the_cursor() {
     let hook = s.app.create_webhook(None, &receiver.url, None).await.unwrap();
     acme.create_user("a@example.com").await;
     let got = receiver.wait_delivered(2, WAIT).await;
-    let cursor = webhook_where(&s.app, &hook.webhook.id, "caught up", |w| w.cursor.id > hook.webhook.cursor.id).await.cursor;
+    // Both events delivered; wait for the cursor to pass the last one too.
+    let end = s.app.store().feed_end().await.unwrap();
+    let cursor = webhook_where(&s.app, &hook.webhook.id, "caught up", |w| w.cursor >= end).await.cursor;
 
     let sender = lanyard_webhooks::Sender::new(Duration::from_secs(5)).unwrap();
     let outcome = lanyard_webhooks::replay(&s.app, &sender, &hook.webhook.id, &got[0].id).await.unwrap();
