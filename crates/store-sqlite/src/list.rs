@@ -50,16 +50,20 @@ fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Plan> {
 }
 
 /// A user's direct groups as one JSON column (`[[id, displayName], …]`),
-/// so a page and its users' groups come back in one round trip.
-pub(crate) const USER_GROUPS_COLUMN: &str = "(SELECT json_group_array(json_array(id, name)) FROM \
+/// so a page and its users' groups come back in one round trip. Most users
+/// are in no group: one probe of the member index gives NULL for them,
+/// without the join and the aggregate.
+pub(crate) const USER_GROUPS_COLUMN: &str = "CASE WHEN EXISTS (SELECT 1 FROM group_members m \
+     WHERE m.tenant_id = u.tenant_id AND m.member_id = u.id) THEN \
+     (SELECT json_group_array(json_array(id, name)) FROM \
      (SELECT g.id AS id, g.display_name AS name FROM group_members gm \
       JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
-      WHERE gm.tenant_id = u.tenant_id AND gm.member_id = u.id AND gm.member_type = 'User' ORDER BY gm.seq)) AS user_groups";
+      WHERE gm.tenant_id = u.tenant_id AND gm.member_id = u.id AND gm.member_type = 'User' ORDER BY gm.seq)) END AS user_groups";
 
 pub(crate) fn user_groups(row: &SqliteRow) -> StoreResult<Vec<UserGroupRef>> {
+    let Some(json) = row.try_get::<Option<&str>, _>("user_groups").map_err(db)? else { return Ok(Vec::new()) };
     let user_id: String = row.try_get("id").map_err(db)?;
-    let json: String = row.try_get("user_groups").map_err(db)?;
-    let pairs: Vec<(String, String)> = serde_json::from_str(&json).map_err(|e| StoreError::Database(format!("user_groups: {e}")))?;
+    let pairs: Vec<(String, String)> = serde_json::from_str(json).map_err(|e| StoreError::Database(format!("user_groups: {e}")))?;
     Ok(pairs.into_iter().map(|(group_id, display)| UserGroupRef { user_id: user_id.clone(), group_id, display }).collect())
 }
 
