@@ -1,7 +1,7 @@
 //! Timestamps as Lanyard stores them (microseconds since the Unix epoch, UTC)
 //! and as SCIM shows them (RFC 3339 `dateTime`, RFC 7643 §2.3.5).
 
-use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 /// RFC 3339 in UTC with microseconds and `Z`, e.g.
 /// `2026-11-23T10:00:00.123456Z`: the stored precision, so a filter on a
@@ -15,23 +15,41 @@ pub fn format_micros(micros: i64) -> String {
 
 /// [`format_micros`] appended to `out` (without quotes).
 pub fn push_micros(out: &mut Vec<u8>, micros: i64) {
-    let at =
-        DateTime::from_timestamp_micros(micros).unwrap_or(if micros < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC });
-    let Ok(year) = u32::try_from(at.year()) else { return push_rfc3339(out, at) };
-    if year > 9999 {
+    const MICROS_A_DAY: i64 = 86_400_000_000;
+    let (year, month, day) = civil_from_days(micros.div_euclid(MICROS_A_DAY));
+    let Ok(year @ 0..=9999) = u32::try_from(year) else {
+        let at =
+            DateTime::from_timestamp_micros(micros).unwrap_or(if micros < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC });
         return push_rfc3339(out, at);
-    }
-    // chrono's formatter is general and slow; every listed user shows three
-    // of these, so the common four-digit years are written digit by digit.
+    };
+    // chrono's formatter is general and slow, and so is asking it for each
+    // field; every listed user shows three of these, so the common
+    // four-digit years are worked out and written digit by digit.
+    let of_day = micros.rem_euclid(MICROS_A_DAY);
+    let seconds = (of_day / 1_000_000) as u32;
     let mut text = *b"0000-00-00T00:00:00.000000Z";
     put_digits(&mut text[0..4], year);
-    put_digits(&mut text[5..7], at.month());
-    put_digits(&mut text[8..10], at.day());
-    put_digits(&mut text[11..13], at.hour());
-    put_digits(&mut text[14..16], at.minute());
-    put_digits(&mut text[17..19], at.second());
-    put_digits(&mut text[20..26], at.timestamp_subsec_micros());
+    put_digits(&mut text[5..7], month);
+    put_digits(&mut text[8..10], day);
+    put_digits(&mut text[11..13], seconds / 3600);
+    put_digits(&mut text[14..16], seconds / 60 % 60);
+    put_digits(&mut text[17..19], seconds % 60);
+    put_digits(&mut text[20..26], (of_day % 1_000_000) as u32);
     out.extend_from_slice(&text);
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from
+/// 1970-01-01: Howard Hinnant's `civil_from_days`, in eras of 400 years.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let days = days + 719_468; // from 0000-03-01, so leap days end a year
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097); // [0, 146096]
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // [0, 399]
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // [0, 365]
+    let shifted_month = (5 * day_of_year + 2) / 153; // [0, 11], March first
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 } as u32;
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
 }
 
 fn push_rfc3339(out: &mut Vec<u8>, at: DateTime<Utc>) {
@@ -72,12 +90,27 @@ mod tests {
 
     proptest! {
         #[test]
-        fn digit_by_digit_is_chronos_rfc3339(micros in any::<i64>(), near in -10_000_000_000_000_000_i64..300_000_000_000_000_000) {
+        fn digit_by_digit_is_chronos_rfc3339(micros in any::<i64>(), near in -63_000_000_000_000_000_i64..300_000_000_000_000_000) {
             for micros in [micros, near] {
                 let at = DateTime::from_timestamp_micros(micros)
                     .unwrap_or(if micros < 0 { DateTime::<Utc>::MIN_UTC } else { DateTime::<Utc>::MAX_UTC });
                 prop_assert_eq!(format_micros(micros), at.to_rfc3339_opts(SecondsFormat::Micros, true));
             }
+        }
+    }
+
+    #[test]
+    fn four_digit_years_end_where_chrono_takes_over() {
+        let cases = [
+            (-62_167_219_200_000_001, "-0001-12-31T23:59:59.999999Z"),
+            (-62_167_219_200_000_000, "0000-01-01T00:00:00.000000Z"),
+            (-62_162_035_200_000_000, "0000-03-01T00:00:00.000000Z"),
+            (951_782_400_000_000, "2000-02-29T00:00:00.000000Z"),
+            (253_402_300_799_999_999, "9999-12-31T23:59:59.999999Z"),
+            (253_402_300_800_000_000, "+10000-01-01T00:00:00.000000Z"),
+        ];
+        for (micros, text) in cases {
+            assert_eq!(format_micros(micros), text);
         }
     }
 
