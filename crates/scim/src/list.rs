@@ -57,14 +57,14 @@ impl<'a> Raw<'a> {
 impl ListParams {
     /// Query parameters, names case-insensitive. Unknown ones (Entra's
     /// `aadOptscim062020`) are ignored; of a repeated one the first counts.
-    pub fn from_query(pairs: &[(String, String)]) -> Result<ListParams, ScimError> {
+    pub fn from_query<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<ListParams, ScimError> {
         let mut params = ListParams::default();
         let mut seen: Vec<Param> = Vec::new();
         for (name, value) in pairs {
-            let Some(param) = Param::named(name) else { continue };
+            let Some(param) = Param::named(name.as_ref()) else { continue };
             if !seen.contains(&param) {
                 seen.push(param);
-                params.set(param, Raw::Text(value))?;
+                params.set(param, Raw::Text(value.as_ref()))?;
             }
         }
         Ok(params)
@@ -240,8 +240,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn query(pairs: &[(&str, &str)]) -> Result<ListParams, ScimError> {
-        let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        ListParams::from_query(&owned)
+        ListParams::from_query(pairs.iter().copied())
     }
 
     #[test]
@@ -361,7 +360,7 @@ mod tests {
     proptest! {
         #[test]
         fn from_query_never_panics(pairs in prop::collection::vec(("[a-zA-Z]{0,18}", ".{0,12}"), 0..8)) {
-            if let Ok(p) = ListParams::from_query(&pairs) {
+            if let Ok(p) = ListParams::from_query(pairs) {
                 prop_assert!(p.start_index >= 1);
                 prop_assert!(p.count.is_none_or(|c| c >= 0));
             }

@@ -88,10 +88,20 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
-impl QueryPairs {
-    pub fn list_params(&self) -> Result<ListParams, ScimError> {
-        ListParams::from_query(&self.0)
+/// A listing's query parameters (RFC 7644 §3.4.2), decoded straight from
+/// the query string: a lookup keeps only the filter's text.
+pub struct ListQuery(pub ListParams);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        Ok(ListQuery(ListParams::from_query(form_urlencoded::parse(query.as_bytes()))?))
     }
+}
+
+impl QueryPairs {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }

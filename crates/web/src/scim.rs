@@ -12,7 +12,7 @@ use lanyard_scim::list::ListParams;
 use lanyard_scim::projection::Projection;
 use lanyard_scim::schema::{GROUP_TYPE, ResourceTypeDef, USER_TYPE};
 
-use crate::extract::{Preconditions, QueryPairs, Scim, ScimBody};
+use crate::extract::{ListQuery, Preconditions, QueryPairs, Scim, ScimBody};
 use crate::response::{ApiError, ApiResult, resource, resource_json, scim_json, scim_json_bytes};
 use crate::state::AppState;
 
@@ -86,8 +86,8 @@ fn read(pre: &Preconditions, etag: &str, respond: impl FnOnce() -> Response) -> 
 
 // ---- Users ----
 
-async fn list_users(State(app): State<Lanyard>, Scim(c): Scim, q: QueryPairs) -> ApiResult {
-    Ok(scim_json_bytes(StatusCode::OK, app.list_users_json(&c, &q.list_params()?).await?))
+async fn list_users(State(app): State<Lanyard>, Scim(c): Scim, ListQuery(params): ListQuery) -> ApiResult {
+    Ok(scim_json_bytes(StatusCode::OK, app.list_users_json(&c, &params).await?))
 }
 
 async fn search_users(State(app): State<Lanyard>, Scim(c): Scim, ScimBody(body): ScimBody) -> ApiResult {
@@ -142,8 +142,8 @@ async fn delete_user(State(app): State<Lanyard>, Scim(c): Scim, Path((_, id)): P
 
 // ---- Groups ----
 
-async fn list_groups(State(app): State<Lanyard>, Scim(c): Scim, q: QueryPairs) -> ApiResult {
-    ok_list(app.list_groups(&c, &q.list_params()?).await?)
+async fn list_groups(State(app): State<Lanyard>, Scim(c): Scim, ListQuery(params): ListQuery) -> ApiResult {
+    ok_list(app.list_groups(&c, &params).await?)
 }
 
 async fn search_groups(State(app): State<Lanyard>, Scim(c): Scim, ScimBody(body): ScimBody) -> ApiResult {

@@ -81,14 +81,14 @@ fn ordering(op: &CompareOp) -> Option<&'static str> {
 
 fn text(b: &mut Bindings<'_>, operand: &Operand, op: &CompareOp, value: &CompValue, case: Case) -> Result<String, ScimError> {
     let name = &operand.name;
-    let value = match value {
-        CompValue::Str(s) => s.clone(),
-        CompValue::Number(n) => n.to_string(),
-        CompValue::True => "true".to_string(),
-        CompValue::False => "false".to_string(),
-        CompValue::Null => return Err(ScimError::invalid_filter(format!("{name} {op} null is not a comparison"))),
+    let value = match (value, case) {
+        (CompValue::Str(s), Case::Folded) => s.to_lowercase(),
+        (CompValue::Str(s), _) => s.clone(),
+        (CompValue::Number(n), _) => n.to_string(),
+        (CompValue::True, _) => "true".to_string(),
+        (CompValue::False, _) => "false".to_string(),
+        (CompValue::Null, _) => return Err(ScimError::invalid_filter(format!("{name} {op} null is not a comparison"))),
     };
-    let value = if case == Case::Folded { value.to_lowercase() } else { value };
     let expr = &operand.expr;
     if let Some(symbol) = ordering(op) {
         if *op != CompareOp::Eq && operand.def.ty == AttrType::Binary {
