@@ -2,7 +2,7 @@
 
 use lanyard_scim::ScimError;
 use lanyard_scim::sql::{SqlMap, SqlValue, sort_expr, where_clause};
-use lanyard_store::{ListQuery, Page, StoreError, StoreResult, TenantId, UserGroupRef, statement_text};
+use lanyard_store::{ListPlan, ListQuery, ListingStatements, Page, StoreError, StoreResult, TenantId, UserGroupRef};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
@@ -20,15 +20,7 @@ pub(crate) struct Listing<T> {
     pub decode: fn(&PgRow) -> StoreResult<T>,
 }
 
-/// The `WHERE` and `ORDER BY` of a query; `$1` is the tenant.
-pub(crate) struct Plan {
-    pub condition: String,
-    pub params: Vec<SqlValue>,
-    pub order: String,
-    pub next_param: usize,
-}
-
-pub(crate) fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Plan> {
+pub(crate) fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<ListPlan> {
     let alias = listing.alias;
     let mut next_param = 2;
     let mut condition = format!("{alias}.tenant_id = $1");
@@ -52,7 +44,7 @@ pub(crate) fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Pl
         }
         None => format!("{alias}.pk"),
     };
-    Ok(Plan { condition, params, order, next_param })
+    Ok(ListPlan { condition, params, order, next_param })
 }
 
 /// A user's direct groups as one JSON column (`[[id, displayName], …]`),
@@ -75,22 +67,20 @@ pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: 
     let plan = plan(listing, query)?;
     let (table, alias) = (listing.table, listing.alias);
     let with_groups = query.include_groups && table == "users";
+    let statements = ListingStatements {
+        store: "postgres",
+        placeholder: '$',
+        table,
+        alias,
+        columns: listing.columns,
+        groups_column: with_groups.then_some(USER_GROUPS_COLUMN),
+        plan: &plan,
+    };
     let mut items = Vec::new();
     let mut groups = Vec::new();
     let offset = query.offset.max(0);
     if query.limit > 0 {
-        let groups_flag = if with_groups { "groups" } else { "" };
-        let sql = statement_text(&["postgres page", table, alias, listing.columns, groups_flag, &plan.condition, &plan.order], || {
-            let extra = if with_groups { format!(", {USER_GROUPS_COLUMN}") } else { String::new() };
-            format!(
-                "SELECT {}{extra} FROM {table} {alias} WHERE {} ORDER BY {} LIMIT ${} OFFSET ${}",
-                listing.columns,
-                plan.condition,
-                plan.order,
-                plan.next_param,
-                plan.next_param + 1
-            )
-        });
+        let sql = statements.page();
         let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params)
             .bind(query.limit)
             .bind(offset)
@@ -108,9 +98,7 @@ pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: 
     let total = if query.limit > 0 && offset == 0 && (items.len() as i64) < query.limit {
         items.len() as i64
     } else {
-        let sql = statement_text(&["postgres count", table, alias, &plan.condition], || {
-            format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", plan.condition)
-        });
+        let sql = statements.count();
         let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params).fetch_all(&mut *conn).await.map_err(db)?;
         match rows.first() {
             Some(row) => row.try_get(0).map_err(db)?,

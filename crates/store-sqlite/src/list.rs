@@ -1,7 +1,7 @@
 //! Filtered, sorted, paged listings of users and groups.
 
-use lanyard_scim::sql::{SqlMap, SqlValue, sort_expr, where_clause};
-use lanyard_store::{ListQuery, Page, StoreError, StoreResult, TenantId, UserGroupRef, statement_text};
+use lanyard_scim::sql::{SqlMap, sort_expr, where_clause};
+use lanyard_store::{ListPlan, ListQuery, ListingStatements, Page, StoreError, StoreResult, TenantId, UserGroupRef};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
@@ -18,15 +18,7 @@ pub(crate) struct Listing<T> {
     pub decode: fn(&SqliteRow) -> StoreResult<T>,
 }
 
-/// The `WHERE` and `ORDER BY` of a query; `?1` is the tenant.
-struct Plan {
-    condition: String,
-    params: Vec<SqlValue>,
-    order: String,
-    next_param: usize,
-}
-
-fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Plan> {
+fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<ListPlan> {
     let alias = listing.alias;
     let mut next_param = 2;
     let mut condition = format!("{alias}.tenant_id = ?1");
@@ -46,7 +38,7 @@ fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Plan> {
         }
         None => format!("{alias}.pk"),
     };
-    Ok(Plan { condition, params, order, next_param })
+    Ok(ListPlan { condition, params, order, next_param })
 }
 
 /// A user's direct groups as one JSON column (`[[id, displayName], …]`),
@@ -79,22 +71,20 @@ pub(crate) async fn list<T>(
     let plan = plan(listing, query)?;
     let (table, alias) = (listing.table, listing.alias);
     let with_groups = query.include_groups && table == "users";
+    let statements = ListingStatements {
+        store: "sqlite",
+        placeholder: '?',
+        table,
+        alias,
+        columns: listing.columns,
+        groups_column: with_groups.then_some(USER_GROUPS_COLUMN),
+        plan: &plan,
+    };
     let mut items = Vec::new();
     let mut groups = Vec::new();
     let offset = query.offset.max(0);
     if query.limit > 0 {
-        let groups_flag = if with_groups { "groups" } else { "" };
-        let sql = statement_text(&["sqlite page", table, alias, listing.columns, groups_flag, &plan.condition, &plan.order], || {
-            let extra = if with_groups { format!(", {USER_GROUPS_COLUMN}") } else { String::new() };
-            format!(
-                "SELECT {}{extra} FROM {table} {alias} WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{}",
-                listing.columns,
-                plan.condition,
-                plan.order,
-                plan.next_param,
-                plan.next_param + 1
-            )
-        });
+        let sql = statements.page();
         let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params)
             .bind(query.limit)
             .bind(offset)
@@ -112,9 +102,7 @@ pub(crate) async fn list<T>(
     let total = if query.limit > 0 && offset == 0 && (items.len() as i64) < query.limit {
         items.len() as i64
     } else {
-        let sql = statement_text(&["sqlite count", table, alias, &plan.condition], || {
-            format!("SELECT COUNT(*) FROM {table} {alias} WHERE {}", plan.condition)
-        });
+        let sql = statements.count();
         let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params).fetch_all(&mut *conn).await.map_err(db)?;
         match rows.first() {
             Some(row) => row.try_get(0).map_err(db)?,
