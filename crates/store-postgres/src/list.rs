@@ -30,10 +30,6 @@ pub(crate) fn plan<T>(listing: &Listing<T>, query: &ListQuery) -> StoreResult<Li
         condition.push_str(&format!(" AND ({})", fragment.sql));
         params = fragment.params;
     }
-    // PostgreSQL text cannot carry U+0000, not even as a parameter.
-    if params.iter().any(|p| matches!(p, SqlValue::Text(t) if has_nul(t))) {
-        return Err(StoreError::Scim(ScimError::invalid_filter("A filter value must not contain the character U+0000")));
-    }
     // Unassigned values sort last either way; creation order breaks ties,
     // so pages never overlap.
     let order = match &query.sort_by {
@@ -64,7 +60,6 @@ pub(crate) fn user_groups(row: &PgRow) -> StoreResult<Vec<UserGroupRef>> {
 /// statement; otherwise a `COUNT` follows, without a shared snapshot: under
 /// concurrent writes the total may differ from the page by those writes.
 pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: &Listing<T>, query: &ListQuery) -> StoreResult<Page<T>> {
-    let plan = plan(listing, query)?;
     let (table, alias) = (listing.table, listing.alias);
     let with_groups = query.include_groups && table == "users";
     let statements = ListingStatements {
@@ -74,14 +69,17 @@ pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: 
         alias,
         columns: listing.columns,
         groups_column: with_groups.then_some(USER_GROUPS_COLUMN),
-        plan: &plan,
     };
+    let prepared = statements.prepare(query, |query| plan(listing, query))?;
+    // PostgreSQL text cannot carry U+0000, not even as a parameter.
+    if prepared.params.iter().any(|p| matches!(p, SqlValue::Text(t) if has_nul(t))) {
+        return Err(StoreError::Scim(ScimError::invalid_filter("A filter value must not contain the character U+0000")));
+    }
     let mut items = Vec::new();
     let mut groups = Vec::new();
     let offset = query.offset.max(0);
     if query.limit > 0 {
-        let sql = statements.page();
-        let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params)
+        let rows = bind_all(sqlx::query(&prepared.page).bind(tenant), &prepared.params)
             .bind(query.limit)
             .bind(offset)
             .fetch_all(&mut *conn)
@@ -98,8 +96,7 @@ pub(crate) async fn list<T>(conn: &mut PgConnection, tenant: TenantId, listing: 
     let total = if query.limit > 0 && offset == 0 && (items.len() as i64) < query.limit {
         items.len() as i64
     } else {
-        let sql = statements.count();
-        let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params).fetch_all(&mut *conn).await.map_err(db)?;
+        let rows = bind_all(sqlx::query(&prepared.count).bind(tenant), &prepared.params).fetch_all(&mut *conn).await.map_err(db)?;
         match rows.first() {
             Some(row) => row.try_get(0).map_err(db)?,
             None => 0,

@@ -68,7 +68,6 @@ pub(crate) async fn list<T>(
     listing: &Listing<T>,
     query: &ListQuery,
 ) -> StoreResult<Page<T>> {
-    let plan = plan(listing, query)?;
     let (table, alias) = (listing.table, listing.alias);
     let with_groups = query.include_groups && table == "users";
     let statements = ListingStatements {
@@ -78,14 +77,13 @@ pub(crate) async fn list<T>(
         alias,
         columns: listing.columns,
         groups_column: with_groups.then_some(USER_GROUPS_COLUMN),
-        plan: &plan,
     };
+    let prepared = statements.prepare(query, |query| plan(listing, query))?;
     let mut items = Vec::new();
     let mut groups = Vec::new();
     let offset = query.offset.max(0);
     if query.limit > 0 {
-        let sql = statements.page();
-        let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params)
+        let rows = bind_all(sqlx::query(&prepared.page).bind(tenant), &prepared.params)
             .bind(query.limit)
             .bind(offset)
             .fetch_all(&mut *conn)
@@ -102,8 +100,7 @@ pub(crate) async fn list<T>(
     let total = if query.limit > 0 && offset == 0 && (items.len() as i64) < query.limit {
         items.len() as i64
     } else {
-        let sql = statements.count();
-        let rows = bind_all(sqlx::query(&sql).bind(tenant), &plan.params).fetch_all(&mut *conn).await.map_err(db)?;
+        let rows = bind_all(sqlx::query(&prepared.count).bind(tenant), &prepared.params).fetch_all(&mut *conn).await.map_err(db)?;
         match rows.first() {
             Some(row) => row.try_get(0).map_err(db)?,
             None => 0,
@@ -133,6 +130,41 @@ mod tests {
         let mut conn = store.read().await.unwrap();
         let rows = bind_all(sqlx::query(&sql).bind(1_i64), &plan.params).fetch_all(&mut *conn).await.unwrap();
         rows.iter().map(|r| r.get::<String, _>("detail")).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn remembered_statements_take_each_filters_own_values() {
+        let statements = ListingStatements {
+            store: "sqlite test",
+            placeholder: '?',
+            table: USERS.table,
+            alias: USERS.alias,
+            columns: USERS.columns,
+            groups_column: None,
+        };
+        let query = |filter: &str, sort: Option<&str>| ListQuery {
+            filter: Some(Filter::parse(filter, &USER_TYPE).unwrap()),
+            sort_by: sort.map(|s| USER_TYPE.resolve_path(None, s, None).unwrap()),
+            limit: 10,
+            ..Default::default()
+        };
+        // Twice each: the second comes from memory where the shape allows.
+        for filter in [r#"userName eq "Ann""#, r#"userName eq "BOB""#, r#"userName sw "Ca%""#, r#"userName sw "D_""#] {
+            for sort in [None, Some("displayName")] {
+                for _ in 0..2 {
+                    let query = query(filter, sort);
+                    let prepared = statements.prepare(&query, |q| plan(&USERS, q)).unwrap();
+                    let direct = plan(&USERS, &query).unwrap();
+                    assert_eq!(prepared.params, direct.params, "{filter}");
+                    assert!(
+                        prepared.page.contains(&format!("WHERE {} ORDER BY {} LIMIT", direct.condition, direct.order)),
+                        "{}",
+                        prepared.page
+                    );
+                    assert!(prepared.count.ends_with(&format!("WHERE {}", direct.condition)), "{}", prepared.count);
+                }
+            }
+        }
     }
 
     #[tokio::test]

@@ -27,7 +27,7 @@ pub use oidc::*;
 pub use records::*;
 pub use sp_keys::*;
 pub use sso::*;
-pub use statement_text::{ListPlan, ListingStatements, statement_text};
+pub use statement_text::{ListPlan, ListingStatements, PreparedListing};
 pub use webhooks::*;
 
 use async_trait::async_trait;

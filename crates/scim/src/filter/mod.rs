@@ -6,6 +6,7 @@ mod check;
 mod eval;
 mod fast;
 mod quirks;
+mod shape;
 
 #[cfg(test)]
 mod fast_tests;
@@ -21,6 +22,7 @@ use crate::schema::ResourceTypeDef;
 use serde_json::Value;
 
 pub use eval::element_matches;
+pub use shape::{FilterShape, ParamSource};
 
 pub(crate) use check::{canonical_path, check_val_filter, resolve_attr_path};
 pub(crate) use fast::attr_path as fast_attr_path;

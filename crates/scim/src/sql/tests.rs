@@ -5,6 +5,7 @@
 
 mod random;
 mod render;
+mod shape;
 mod sqlite;
 
 use super::{ChildTable, Column, ColumnKind, Dialect, SqlMap};

@@ -165,7 +165,9 @@ fn value_path() -> BoxedStrategy<String> {
         .boxed()
 }
 
-fn filter() -> impl Strategy<Value = String> {
+/// A filter's text: attribute tests and value paths under `and`, `or`
+/// and `not`.
+pub(super) fn filter() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![3 => attribute_test(), 1 => value_path()];
     leaf.prop_recursive(3, 8, 3, |inner| {
         prop_oneof![
