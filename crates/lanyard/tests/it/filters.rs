@@ -114,6 +114,34 @@ async fn filters_on_groups_by_display_name_and_members() {
     assert_eq!(users.body["Resources"][0]["id"], alice.as_str());
 }
 
+/// Lookups of one shape reuse its translation (remembered per thread):
+/// each must still find what its own value names.
+#[tokio::test]
+async fn lookups_of_one_shape_each_find_their_own_value() {
+    let s = TestServer::start().await;
+    let scim = fixture(&s).await;
+    for _ in 0..3 {
+        assert_eq!(names(&scim, r#"userName eq "alice@work.com""#).await, ["alice"]);
+        assert_eq!(names(&scim, r#"userName eq "BOB@work.com""#).await, ["bob"]);
+        assert!(names(&scim, r#"userName eq "nobody@work.com""#).await.is_empty());
+        assert_eq!(names(&scim, r#"externalId eq "E-1""#).await, ["alice"]);
+        assert_eq!(names(&scim, r#"externalId eq "e-1""#).await, ["bob"]);
+        assert_eq!(names(&scim, r#"emails[type eq "home" and value eq "Carol@home.org"]"#).await, ["carol"]);
+        assert_eq!(names(&scim, r#"emails[type eq "HOME" and value eq "alice@home.org"]"#).await, ["alice"]);
+        assert_eq!(names(&scim, r#"userName sw "car""#).await, ["carol"]);
+        assert_eq!(names(&scim, r#"userName sw "b_b""#).await, Vec::<String>::new(), "_ is no wildcard");
+    }
+    // PostgreSQL text cannot hold U+0000: its store refuses such a value,
+    // whether or not the shape was translated before.
+    let res = scim.get(&format!("/Users?filter={}", url_encode(r#"userName eq "a\u0000b""#))).await;
+    if lanyard_testkit::database::postgres_selected() {
+        res.expect_error(400, Some("invalidFilter"));
+    } else {
+        res.expect(200);
+        assert_eq!(res.body["totalResults"], 0);
+    }
+}
+
 #[tokio::test]
 async fn bad_filters_are_400_invalid_filter() {
     let s = TestServer::start().await;
