@@ -4,30 +4,32 @@
 //! a tree, rebuilds it with `id`, the seat and `meta`, trims it by the
 //! projection and serialises it again: most of a lookup's work. When the
 //! default projection would leave every stored member as it is, which is
-//! nearly always, the members' text is copied into the response instead.
-//! The result is the same JSON (tests compare the two ways).
+//! nearly always, the members' text is copied into the response instead:
+//! spliced without parsing when the store kept where `schemas` ends
+//! ([`lanyard_scim::shown_as_stored`]), else member by member. The result
+//! is the same JSON (tests compare the ways).
 
 use std::borrow::Cow;
-use std::fmt;
 
 use lanyard_scim::projection::Projection;
 use lanyard_scim::schema::{SEAT_SCHEMA, USER_SCHEMA};
+use lanyard_scim::shown_as_stored::{Members, OWN_KEYS};
 use lanyard_scim::time::push_micros;
 use lanyard_store::{UserDoc, UserGroupRef};
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::render::GroupRef;
-
-/// Keys Lanyard writes itself: a document holding one of them is rendered
-/// the general way, which decides how they combine.
-const OWN_KEYS: [&str; 4] = ["id", "meta", "groups", SEAT_SCHEMA];
 
 /// Appends the user as `projection` shows it, copying its stored members.
 /// `false`, with nothing appended, when that would not give what the
 /// general rendering gives; the caller renders it that way then.
 pub(crate) fn write_user(out: &mut Vec<u8>, user: &UserDoc, groups: &[&UserGroupRef], base_url: &str, projection: &Projection) -> bool {
+    if projection.is_default()
+        && let Some(end) = user.plain_schemas_end
+        && splice(out, user, end, groups, base_url)
+    {
+        return true;
+    }
     let Ok(Members(members)) = serde_json::from_str::<Members>(&user.doc) else { return false };
     let mut schemas = vec![Cow::Borrowed(USER_SCHEMA)];
     for (key, value) in &members {
@@ -52,6 +54,39 @@ pub(crate) fn write_user(out: &mut Vec<u8>, user: &UserDoc, groups: &[&UserGroup
     true
 }
 
+/// A document whose `schemas` closes at `end`, with everything after them
+/// shown as stored: its text up to there, the seat URN, `id`, the rest of
+/// its text, then what Lanyard writes. `false`, with nothing appended,
+/// when `end` does not fit the document.
+fn splice(out: &mut Vec<u8>, user: &UserDoc, end: usize, groups: &[&UserGroupRef], base_url: &str) -> bool {
+    let doc = user.doc.as_bytes();
+    let (Some(head), Some(after)) = (doc.get(..end), doc.get(end..)) else { return false };
+    // `after` is `]}` or `],` + the other members + `}`.
+    let members = match after {
+        b"]}" => None,
+        _ => match after.strip_prefix(b"],").and_then(|rest| rest.strip_suffix(b"}")) {
+            Some(members) => Some(members),
+            None => return false,
+        },
+    };
+    let start = out.len();
+    out.extend_from_slice(head);
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(SEAT_SCHEMA.as_bytes());
+    out.extend_from_slice(b"\"],\"id\":");
+    let written = serde_json::to_writer(&mut *out, &user.id).and_then(|()| {
+        if let Some(members) = members {
+            out.push(b',');
+            out.extend_from_slice(members);
+        }
+        write_own_members(out, user, groups, base_url)
+    });
+    if written.is_err() {
+        out.truncate(start);
+    }
+    written.is_ok()
+}
+
 fn write(
     out: &mut Vec<u8>,
     user: &UserDoc,
@@ -70,6 +105,11 @@ fn write(
         out.push(b':');
         out.extend_from_slice(value.get().as_bytes());
     }
+    write_own_members(out, user, groups, base_url)
+}
+
+/// `groups`, the seat and `meta`, and the document's closing brace.
+fn write_own_members(out: &mut Vec<u8>, user: &UserDoc, groups: &[&UserGroupRef], base_url: &str) -> serde_json::Result<()> {
     if !groups.is_empty() {
         out.extend_from_slice(b",\"groups\":");
         let refs: Vec<GroupRef> = groups.iter().map(|g| GroupRef::of(g, base_url)).collect();
@@ -103,7 +143,8 @@ fn write(
 fn push_str(out: &mut Vec<u8>, parts: &[&str]) {
     out.push(b'"');
     for part in parts {
-        if part.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Without an early exit, so the check runs over whole vectors.
+        if part.bytes().fold(false, |escape, b| escape | (b < 0x20) | (b == b'"') | (b == b'\\')) {
             let quoted = serde_json::to_string(part).unwrap_or_default();
             out.extend_from_slice(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().as_bytes());
         } else {
@@ -117,54 +158,6 @@ fn push_instant(out: &mut Vec<u8>, micros: i64) {
     out.push(b'"');
     push_micros(out, micros);
     out.push(b'"');
-}
-
-/// A JSON object's members in order, keys decoded and values as text.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                while let Some(Key(key)) = map.next_key()? {
-                    members.push((key, map.next_value()?));
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-/// A key, borrowed from the text unless it holds escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
 }
 
 #[cfg(test)]
@@ -189,7 +182,15 @@ mod tests {
             created_at: 1_700_000_000_000_000,
             modified_at: 1_700_000_123_456_789,
             seat: SeatState { status: SeatStatus::Assigned, assigned_at: Some(1_700_000_000_000_001), pending_since: None },
+            plain_schemas_end: None,
         }
+    }
+
+    /// The user as a store reads it back: with where `schemas` ends, when
+    /// the store found the document can be spliced.
+    fn stored(doc: &Value) -> UserDoc {
+        let (text, end) = lanyard_store::stored_user_doc(doc);
+        UserDoc { doc: text, plain_schemas_end: lanyard_store::plain_schemas_end(end), ..user(doc) }
     }
 
     fn group_refs() -> Vec<UserGroupRef> {
@@ -206,6 +207,12 @@ mod tests {
         let mut resource = render_user(&user.into(), doc, groups, BASE);
         Projection::default_for(&USER_TYPE).apply(&mut resource);
         serde_json::to_vec(&resource).unwrap()
+    }
+
+    /// The splice alone, without the member by member copy to fall back on.
+    fn spliced(user: &UserDoc, groups: &[&UserGroupRef]) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        splice(&mut out, user, user.plain_schemas_end?, groups, BASE).then_some(out)
     }
 
     fn verbatim(user: &UserDoc, groups: &[&UserGroupRef]) -> Option<Vec<u8>> {
@@ -235,11 +242,23 @@ mod tests {
             }),
             json!({"userName": "no-schemas", "title": null, "x": [1, "two", {"three": 3}]}),
         ];
-        for doc in &docs {
+        for (n, doc) in docs.iter().enumerate() {
+            assert_eq!(stored(doc).plain_schemas_end.is_some(), n < 2, "spliced only with schemas first: {doc}");
+            // A wrong offset (a damaged row) is noticed: the members are copied one by one.
+            let damaged = UserDoc { plain_schemas_end: Some(3), ..stored(doc) };
             for groups in [&groups[..], &[]] {
-                let user = user(doc);
-                let copied = verbatim(&user, groups).unwrap_or_else(|| panic!("not copied: {doc}"));
-                assert_eq!(String::from_utf8(copied).unwrap(), String::from_utf8(general(&user, groups)).unwrap());
+                assert_eq!(spliced(&damaged, groups), None);
+                for user in [user(doc), stored(doc), damaged.clone()] {
+                    let copied = verbatim(&user, groups).unwrap_or_else(|| panic!("not copied: {doc}"));
+                    assert_eq!(String::from_utf8(copied).unwrap(), String::from_utf8(general(&user, groups)).unwrap());
+                }
+                if n < 2 {
+                    let user = stored(doc);
+                    assert_eq!(
+                        String::from_utf8(spliced(&user, groups).unwrap()).unwrap(),
+                        String::from_utf8(general(&user, groups)).unwrap()
+                    );
+                }
             }
         }
     }
@@ -262,6 +281,7 @@ mod tests {
         ];
         for doc in &docs {
             assert_eq!(verbatim(&user(doc), &[]), None, "copied: {doc}");
+            assert_eq!(stored(doc).plain_schemas_end, None, "would be spliced: {doc}");
         }
     }
 
@@ -313,11 +333,20 @@ mod tests {
                 doc.insert("schemas".into(), json!(schemas));
             }
             doc.extend(members);
-            let user = user(&Value::Object(doc));
             let owned = group_refs();
             let groups: Vec<&UserGroupRef> = if with_groups { owned.iter().collect() } else { Vec::new() };
-            if let Some(copied) = verbatim(&user, &groups) {
-                prop_assert_eq!(String::from_utf8(copied).unwrap(), String::from_utf8(general(&user, &groups)).unwrap());
+            let doc = Value::Object(doc);
+            let user = user(&doc);
+            let copied = verbatim(&user, &groups);
+            if let Some(copied) = &copied {
+                prop_assert_eq!(String::from_utf8(copied.clone()).unwrap(), String::from_utf8(general(&user, &groups)).unwrap());
+            }
+            // A document the store finds it can splice comes out with the
+            // same bytes as when copied member by member.
+            let stored = stored(&doc);
+            if stored.plain_schemas_end.is_some() {
+                prop_assert!(copied.is_some(), "spliced but not copied: {}", doc);
+                prop_assert_eq!(spliced(&stored, &groups), copied);
             }
         }
 
@@ -343,7 +372,9 @@ mod tests {
                 ..user(&doc)
             };
             let copied = verbatim(&user, &[]).unwrap();
-            prop_assert_eq!(String::from_utf8(copied).unwrap(), String::from_utf8(general(&user, &[])).unwrap());
+            prop_assert_eq!(String::from_utf8(copied.clone()).unwrap(), String::from_utf8(general(&user, &[])).unwrap());
+            let spliced = UserDoc { plain_schemas_end: stored(&doc).plain_schemas_end, ..user };
+            prop_assert_eq!(self::spliced(&spliced, &[]), Some(copied));
         }
     }
 }

@@ -17,5 +17,6 @@ pub mod list;
 pub mod patch;
 pub mod projection;
 pub mod resource;
+pub mod shown_as_stored;
 pub mod sql;
 pub mod time;

@@ -33,7 +33,7 @@ pub(crate) fn user(row: &PgRow) -> StoreResult<UserRow> {
 }
 
 pub(crate) const USER_DOC_COLUMNS: &str =
-    "u.id, u.doc::text, u.version, u.created_at, u.modified_at, u.seat_status, u.seat_assigned_at, u.seat_pending_since";
+    "u.id, u.doc::text, u.version, u.created_at, u.modified_at, u.seat_status, u.seat_assigned_at, u.seat_pending_since, u.doc_schemas_end";
 
 pub(crate) fn user_doc(row: &PgRow) -> StoreResult<UserDoc> {
     Ok(UserDoc {
@@ -43,6 +43,7 @@ pub(crate) fn user_doc(row: &PgRow) -> StoreResult<UserDoc> {
         created_at: row.try_get(3).map_err(db)?,
         modified_at: row.try_get(4).map_err(db)?,
         seat: seat(row, 5)?,
+        plain_schemas_end: lanyard_store::plain_schemas_end(row.try_get(8).map_err(db)?),
     })
 }
 

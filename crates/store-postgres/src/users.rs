@@ -1,6 +1,6 @@
 //! The `users` table and its `user_emails` index rows.
 
-use lanyard_store::{MemberType, StoreResult, TenantId, USER_SESSION_TABLES, UserGroupRef, UserRow};
+use lanyard_store::{MemberType, StoreResult, TenantId, USER_SESSION_TABLES, UserGroupRef, UserRow, stored_user_doc};
 use sqlx::{PgConnection, Row};
 
 use crate::bind::PgQuery;
@@ -31,9 +31,10 @@ const PENDING_SINCE: &str = "CASE WHEN $17 AND $14 = 'pending' AND $16::bigint I
      (SELECT MAX(q.seat_pending_since) + 1 FROM users q \
       WHERE q.tenant_id = $1 AND q.seat_status = 'pending' AND q.id <> $2)) ELSE $16 END";
 
-/// The parameters $1..$17 of [`insert`] and [`update`]; `joining`: the
+/// The parameters $1..$18 of [`insert`] and [`update`]; `joining`: the
 /// transaction added to the queue.
 fn bind_user<'q>(query: PgQuery<'q>, tenant: TenantId, user: &'q UserRow, joining: bool) -> PgQuery<'q> {
+    let (doc, doc_schemas_end) = stored_user_doc(&user.doc);
     query
         .bind(tenant)
         .bind(user.id.as_str())
@@ -43,7 +44,7 @@ fn bind_user<'q>(query: PgQuery<'q>, tenant: TenantId, user: &'q UserRow, joinin
         .bind(user.display_name.as_deref())
         .bind(user.display_name.as_deref().map(str::to_lowercase))
         .bind(user.active)
-        .bind(user.doc.to_string())
+        .bind(doc)
         .bind(user.password_hash.as_deref())
         .bind(user.version)
         .bind(user.created_at)
@@ -52,6 +53,7 @@ fn bind_user<'q>(query: PgQuery<'q>, tenant: TenantId, user: &'q UserRow, joinin
         .bind(user.seat.assigned_at)
         .bind(user.seat.pending_since)
         .bind(joining)
+        .bind(doc_schemas_end)
 }
 
 /// Inserts the user's row and email index rows.
@@ -60,7 +62,8 @@ pub(crate) async fn insert(conn: &mut PgConnection, tenant: TenantId, user: &Use
     let sql = format!(
         "INSERT INTO users (tenant_id, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
          active, doc, password_hash, version, created_at, modified_at, seat_status, seat_assigned_at, \
-         seat_pending_since) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11, $12, $13, $14, $15, {PENDING_SINCE})"
+         seat_pending_since, doc_schemas_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11, $12, $13, $14, $15, \
+         {PENDING_SINCE}, $18)"
     );
     bind_user(sqlx::query(&sql), tenant, user, joining).execute(&mut *conn).await.map_err(db)?;
     insert_emails(conn, tenant, user).await
@@ -72,7 +75,7 @@ pub(crate) async fn update(conn: &mut PgConnection, tenant: TenantId, user: &Use
     text::check_user(user)?;
     let sql = format!(
         "UPDATE users SET user_name = $3, user_name_ci = $4, external_id = $5, display_name = $6, display_name_ci = $7, \
-         active = $8, doc = $9::json, password_hash = $10, version = $11, created_at = $12, modified_at = $13, \
+         active = $8, doc = $9::json, doc_schemas_end = $18, password_hash = $10, version = $11, created_at = $12, modified_at = $13, \
          seat_status = $14, seat_assigned_at = $15, seat_pending_since = CASE \
            WHEN users.seat_status = 'pending' AND users.seat_pending_since IS NOT DISTINCT FROM $16 THEN $16 \
            ELSE {PENDING_SINCE} END \

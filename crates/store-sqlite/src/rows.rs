@@ -32,7 +32,7 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<UserRow> {
 }
 
 pub(crate) const USER_DOC_COLUMNS: &str =
-    "u.id, u.doc, u.version, u.created_at, u.modified_at, u.seat_status, u.seat_assigned_at, u.seat_pending_since";
+    "u.id, u.doc, u.version, u.created_at, u.modified_at, u.seat_status, u.seat_assigned_at, u.seat_pending_since, u.doc_schemas_end";
 
 pub(crate) fn user_doc(row: &SqliteRow) -> StoreResult<UserDoc> {
     Ok(UserDoc {
@@ -42,6 +42,7 @@ pub(crate) fn user_doc(row: &SqliteRow) -> StoreResult<UserDoc> {
         created_at: row.try_get(3).map_err(db)?,
         modified_at: row.try_get(4).map_err(db)?,
         seat: seat(row, 5)?,
+        plain_schemas_end: lanyard_store::plain_schemas_end(row.try_get(8).map_err(db)?),
     })
 }
 

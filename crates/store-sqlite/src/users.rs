@@ -1,6 +1,6 @@
 //! The `users` table and its `user_emails` index rows.
 
-use lanyard_store::{EmailIndex, MemberType, SeatState, StoreResult, TenantId, UserGroupRef, UserRow};
+use lanyard_store::{EmailIndex, MemberType, SeatState, StoreResult, TenantId, UserGroupRef, UserRow, stored_user_doc};
 use sqlx::{Row, SqliteConnection};
 
 use crate::batch::{Arg, Batch};
@@ -17,7 +17,8 @@ pub(crate) async fn get(conn: &mut SqliteConnection, tenant: TenantId, id: &str)
 }
 
 /// The columns that no index holds, written on every update.
-const UNINDEXED_VALUES: &str = "active = ?8, doc = ?9, password_hash = ?10, version = ?11, created_at = ?12, modified_at = ?13";
+const UNINDEXED_VALUES: &str =
+    "active = ?8, doc = ?9, doc_schemas_end = ?17, password_hash = ?10, version = ?11, created_at = ?12, modified_at = ?13";
 /// The indexed columns, in groups written together.
 const USER_NAME_VALUES: &str = "user_name = ?3, user_name_ci = ?4";
 const EXTERNAL_ID_VALUES: &str = "external_id = ?5";
@@ -50,8 +51,9 @@ impl Indexed {
     }
 }
 
-/// The parameters ?1..?16 of [`push_insert`] and [`push_update`].
+/// The parameters ?1..?17 of [`push_insert`] and [`push_update`].
 fn user_args(tenant: TenantId, user: &UserRow) -> Vec<Arg> {
+    let (doc, doc_schemas_end) = stored_user_doc(&user.doc);
     vec![
         tenant.into(),
         user.id.as_str().into(),
@@ -61,7 +63,7 @@ fn user_args(tenant: TenantId, user: &UserRow) -> Vec<Arg> {
         user.display_name.clone().into(),
         user.display_name.as_deref().map(str::to_lowercase).into(),
         user.active.into(),
-        user.doc.to_string().into(),
+        doc.into(),
         user.password_hash.clone().into(),
         user.version.into(),
         user.created_at.into(),
@@ -69,6 +71,7 @@ fn user_args(tenant: TenantId, user: &UserRow) -> Vec<Arg> {
         user.seat.status.as_str().into(),
         user.seat.assigned_at.into(),
         user.seat.pending_since.into(),
+        doc_schemas_end.into(),
     ]
 }
 
@@ -77,7 +80,7 @@ pub(crate) fn push_insert(batch: &mut Batch, tenant: TenantId, user: &UserRow) {
     batch.push(
         "INSERT INTO users (tenant_id, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
          active, doc, password_hash, version, created_at, modified_at, seat_status, seat_assigned_at, \
-         seat_pending_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         seat_pending_since, doc_schemas_end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         user_args(tenant, user),
     );
     push_emails(batch, tenant, user);

@@ -152,6 +152,24 @@ pub struct UserDoc {
     pub created_at: Micros,
     pub modified_at: Micros,
     pub seat: SeatState,
+    /// Where `]` closes `schemas` in `doc` when a response under the
+    /// default projection can splice `doc` as it is
+    /// ([`lanyard_scim::shown_as_stored`]); worked out when it was written.
+    pub plain_schemas_end: Option<usize>,
+}
+
+/// A user's document as the stores write it: its text and the
+/// `doc_schemas_end` column, where `schemas` ends in that text when a
+/// response can splice it ([`UserDoc::plain_schemas_end`]), else 0.
+pub fn stored_user_doc(doc: &Value) -> (String, i64) {
+    let text = doc.to_string();
+    let end = lanyard_scim::shown_as_stored::plain_schemas_end(&text).and_then(|end| i64::try_from(end).ok()).unwrap_or(0);
+    (text, end)
+}
+
+/// [`UserDoc::plain_schemas_end`] from the `doc_schemas_end` column.
+pub fn plain_schemas_end(column: i64) -> Option<usize> {
+    usize::try_from(column).ok().filter(|&end| end > 0)
 }
 
 /// A stored Group, without its members (they live in their own table).

@@ -1,0 +1,127 @@
+//! Users whose stored document a response can copy as it is.
+//!
+//! Rendering a user the general way parses its stored document into a
+//! tree, adds `id`, the seat and `meta`, trims it by the projection and
+//! serialises it again. When the default projection would leave every
+//! stored member as it is, which is nearly always, a response copies the
+//! members' text instead. [`plain_schemas_end`] decides that once, when the
+//! document is written, so a read need not parse the document at all.
+//!
+//! What is stored with a document from [`plain_schemas_end`] holds only as
+//! long as its rules do: a change to what the default projection shows of
+//! a User must come with a migration that clears the stored offsets.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::projection::Projection;
+use crate::schema::{SEAT_SCHEMA, USER_TYPE};
+
+/// Keys Lanyard writes itself: a document holding one of them is rendered
+/// the general way, which decides how they combine.
+pub const OWN_KEYS: [&str; 4] = ["id", "meta", "groups", SEAT_SCHEMA];
+
+/// How every document [`plain_schemas_end`] accepts begins.
+const PLAIN_START: &str = "{\"schemas\":[";
+
+/// Where the `]` that closes `schemas` is in `text`, a User document as it
+/// is stored (compact JSON), when a response under the default projection
+/// is that text with the seat URN added to `schemas`, `id` after them, and
+/// `groups`, the seat and `meta` at the end: `schemas` comes first, is not
+/// empty, names no schema whose data is missing and not the seat; every
+/// other member is shown as stored and none is one Lanyard writes itself.
+/// `None` for any other document.
+pub fn plain_schemas_end(text: &str) -> Option<usize> {
+    if !text.starts_with(PLAIN_START) {
+        return None;
+    }
+    let Members(members) = serde_json::from_str(text).ok()?;
+    let ((key, schemas), rest) = members.split_first()?;
+    let urns: Vec<Cow<str>> = serde_json::from_str(schemas.get()).ok()?;
+    let projection = Projection::default_for(&USER_TYPE);
+    let has_key = |id: &str| rest.iter().any(|(k, _)| k == id);
+    let plain = key == "schemas"
+        && !urns.is_empty()
+        && urns.iter().all(|urn| urn != SEAT_SCHEMA && projection.keeps_schema(urn, has_key))
+        && rest.iter().all(|(k, v)| k != "schemas" && !OWN_KEYS.contains(&k.as_ref()) && projection.keeps_verbatim(k, v.get()));
+    // Compact JSON: the array starts right after `{"schemas":`.
+    let end = PLAIN_START.len() - 1 + schemas.get().len() - 1;
+    let closes = text.as_bytes().get(end) == Some(&b']') && matches!(text.as_bytes().get(end + 1), Some(b',' | b'}'));
+    (plain && closes).then_some(end)
+}
+
+/// A JSON object's members in order, keys decoded and values as text.
+pub struct Members<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(Key(key)) = map.next_key()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// A key, borrowed from the text unless it holds escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_end_of_schemas_is_found_in_compact_documents_that_begin_with_them() {
+        let doc = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann","active":true}"#;
+        let end = plain_schemas_end(doc).unwrap();
+        assert_eq!(&doc[end..end + 2], "],");
+        let only = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}"#;
+        assert_eq!(plain_schemas_end(only), Some(only.len() - 2));
+        for other in [
+            r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann"}"#,
+            r#"{"userName":"ann","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}"#,
+            r#"{"schemas":[],"userName":"ann"}"#,
+            r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann","password":"x"}"#,
+            r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann","schemas":[]}"#,
+            r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann""#,
+        ] {
+            assert_eq!(plain_schemas_end(other), None, "{other}");
+        }
+    }
+}
