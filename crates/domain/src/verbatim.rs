@@ -12,8 +12,8 @@
 use std::borrow::Cow;
 
 use lanyard_scim::projection::Projection;
-use lanyard_scim::schema::{SEAT_SCHEMA, USER_SCHEMA};
-use lanyard_scim::shown_as_stored::{Members, OWN_KEYS};
+use lanyard_scim::schema::SEAT_SCHEMA;
+use lanyard_scim::shown_as_stored::{Shown, shown_as_stored};
 use lanyard_scim::time::push_micros;
 use lanyard_store::{UserDoc, UserGroupRef};
 use serde_json::value::RawValue;
@@ -30,22 +30,7 @@ pub(crate) fn write_user(out: &mut Vec<u8>, user: &UserDoc, groups: &[&UserGroup
     {
         return true;
     }
-    let Ok(Members(members)) = serde_json::from_str::<Members>(&user.doc) else { return false };
-    let mut schemas = vec![Cow::Borrowed(USER_SCHEMA)];
-    for (key, value) in &members {
-        if key == "schemas" {
-            match serde_json::from_str::<Vec<Cow<str>>>(value.get()) {
-                Ok(stored) => schemas = stored,
-                Err(_) => return false,
-            }
-        } else if OWN_KEYS.contains(&key.as_ref()) || !projection.keeps_verbatim(key, value.get()) {
-            return false;
-        }
-    }
-    if !schemas.iter().any(|s| s == SEAT_SCHEMA) {
-        schemas.push(Cow::Borrowed(SEAT_SCHEMA));
-    }
-    schemas.retain(|urn| projection.keeps_schema(urn, |id| id == SEAT_SCHEMA || members.iter().any(|(k, _)| k == id)));
+    let Some(Shown { schemas, members }) = shown_as_stored(&user.doc, projection) else { return false };
     let start = out.len();
     if write(out, user, &schemas, &members, groups, base_url).is_err() {
         out.truncate(start);
@@ -164,7 +149,7 @@ fn push_instant(out: &mut Vec<u8>, micros: i64) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 
-    use lanyard_scim::schema::{ENTERPRISE_USER_SCHEMA, USER_TYPE};
+    use lanyard_scim::schema::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA, USER_TYPE};
     use lanyard_store::{SeatState, SeatStatus};
     use proptest::prelude::*;
     use serde_json::{Value, json};

@@ -19,35 +19,63 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::projection::Projection;
-use crate::schema::{SEAT_SCHEMA, USER_TYPE};
+use crate::schema::{SEAT_SCHEMA, USER_SCHEMA, USER_TYPE};
 
 /// Keys Lanyard writes itself: a document holding one of them is rendered
 /// the general way, which decides how they combine.
-pub const OWN_KEYS: [&str; 4] = ["id", "meta", "groups", SEAT_SCHEMA];
+const OWN_KEYS: [&str; 4] = ["id", "meta", "groups", SEAT_SCHEMA];
 
 /// How every document [`plain_schemas_end`] accepts begins.
 const PLAIN_START: &str = "{\"schemas\":[";
 
+/// A User document as a response shows it when it copies the members.
+pub struct Shown<'a> {
+    /// The `schemas` to show: the stored ones (the core schema when there
+    /// are none) with the seat URN, less those whose data is missing.
+    pub schemas: Vec<Cow<'a, str>>,
+    /// Every member as stored, `schemas` included: a response copies the
+    /// others in this order.
+    pub members: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+/// `text`, a stored User document, as `projection` shows it, when that
+/// shows every member exactly as stored and none is one Lanyard writes
+/// itself; `None` when only the general rendering gives the answer.
+pub fn shown_as_stored<'a>(text: &'a str, projection: &Projection) -> Option<Shown<'a>> {
+    let Members(members) = serde_json::from_str(text).ok()?;
+    let mut schemas = vec![Cow::Borrowed(USER_SCHEMA)];
+    for (key, value) in &members {
+        if key == "schemas" {
+            schemas = serde_json::from_str(value.get()).ok()?;
+        } else if OWN_KEYS.contains(&key.as_ref()) || !projection.keeps_verbatim(key, value.get()) {
+            return None;
+        }
+    }
+    if !schemas.iter().any(|s| s == SEAT_SCHEMA) {
+        schemas.push(Cow::Borrowed(SEAT_SCHEMA));
+    }
+    schemas.retain(|urn| projection.keeps_schema(urn, |id| id == SEAT_SCHEMA || members.iter().any(|(k, _)| k == id)));
+    Some(Shown { schemas, members })
+}
+
 /// Where the `]` that closes `schemas` is in `text`, a User document as it
 /// is stored (compact JSON), when a response under the default projection
 /// is that text with the seat URN added to `schemas`, `id` after them, and
-/// `groups`, the seat and `meta` at the end: `schemas` comes first, is not
-/// empty, names no schema whose data is missing and not the seat; every
-/// other member is shown as stored and none is one Lanyard writes itself.
-/// `None` for any other document.
+/// `groups`, the seat and `meta` at the end: [`shown_as_stored`] copies
+/// every member, `schemas` comes first and only once, is not empty, and
+/// the shown `schemas` are the stored ones and the seat URN. `None` for
+/// any other document.
 pub fn plain_schemas_end(text: &str) -> Option<usize> {
     if !text.starts_with(PLAIN_START) {
         return None;
     }
-    let Members(members) = serde_json::from_str(text).ok()?;
+    let Shown { schemas: shown, members } = shown_as_stored(text, &Projection::default_for(&USER_TYPE))?;
     let ((key, schemas), rest) = members.split_first()?;
-    let urns: Vec<Cow<str>> = serde_json::from_str(schemas.get()).ok()?;
-    let projection = Projection::default_for(&USER_TYPE);
-    let has_key = |id: &str| rest.iter().any(|(k, _)| k == id);
+    let stored: Vec<Cow<str>> = serde_json::from_str(schemas.get()).ok()?;
     let plain = key == "schemas"
-        && !urns.is_empty()
-        && urns.iter().all(|urn| urn != SEAT_SCHEMA && projection.keeps_schema(urn, has_key))
-        && rest.iter().all(|(k, v)| k != "schemas" && !OWN_KEYS.contains(&k.as_ref()) && projection.keeps_verbatim(k, v.get()));
+        && !stored.is_empty()
+        && rest.iter().all(|(k, _)| k != "schemas")
+        && shown.split_last().is_some_and(|(last, others)| last == SEAT_SCHEMA && others == stored.as_slice());
     // Compact JSON: the array starts right after `{"schemas":`.
     let end = PLAIN_START.len() - 1 + schemas.get().len() - 1;
     let closes = text.as_bytes().get(end) == Some(&b']') && matches!(text.as_bytes().get(end + 1), Some(b',' | b'}'));
@@ -55,7 +83,7 @@ pub fn plain_schemas_end(text: &str) -> Option<usize> {
 }
 
 /// A JSON object's members in order, keys decoded and values as text.
-pub struct Members<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for Members<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
